@@ -1,0 +1,99 @@
+"""Connecting to PostGIS: the configured server or the embedded cluster, then migrations and codelists.
+
+``open_database(settings)`` is the one door: it resolves the URL (starting the embedded cluster if
+no URL is configured), builds the engine with the session settings the app relies on (no JIT, a
+statement timeout), and brings the schema to the newest migration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+
+from geoplatform.cluster import EmbeddedCluster, PostGISNotFound, install_hint
+from geoplatform.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Accept ``postgresql://`` URLs as well and always drive them with psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def embedded_cluster(settings: Settings) -> EmbeddedCluster:
+    return EmbeddedCluster(Path(settings.data_dir), settings.pg_bin)
+
+
+def resolve_database_url(settings: Settings) -> URL:
+    """The configured URL, or the URL of the embedded cluster (started if it is not running)."""
+    if settings.database_url:
+        return normalise_url(settings.database_url)
+    return embedded_cluster(settings).start().url()
+
+
+def create_db_engine(url: str | URL, statement_timeout_ms: int = 0, pool_size: int = 5) -> Engine:
+    """An engine whose connections run without JIT (it slows ST_AsMVT and json_agg several-fold)."""
+    options = "-c jit=off"
+    if statement_timeout_ms:
+        options += f" -c statement_timeout={int(statement_timeout_ms)}"
+    return create_engine(
+        normalise_url(url),
+        connect_args={"options": options, "application_name": "geoplatform"},
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=10,
+    )
+
+
+def create_extensions(engine: Engine) -> None:
+    """``CREATE EXTENSION postgis, pg_trgm`` with a message that names the package when missing."""
+    with engine.begin() as conn:
+        for extension in ("postgis", "pg_trgm"):
+            try:
+                with conn.begin_nested():
+                    conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension}"))
+            except DBAPIError as exc:
+                version = conn.execute(text("SHOW server_version_num")).scalar_one()
+                major = int(version) // 10000
+                raise PostGISNotFound(
+                    f"The database server cannot create the {extension} extension ({exc.orig}). "
+                    + install_hint(major)
+                ) from None
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` and synchronise the codelists."""
+    from geoplatform.codelists import sync_codelists
+
+    create_extensions(engine)
+    command.upgrade(alembic_config(engine), revision)
+    if revision == "head":
+        sync_codelists(engine)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    command.downgrade(alembic_config(engine), revision)
+
+
+def open_database(settings: Settings, *, migrate_schema: bool = True) -> Engine:
+    """Engine for the configured (or embedded) database, schema at the newest migration."""
+    engine = create_db_engine(resolve_database_url(settings), settings.statement_timeout_ms)
+    if migrate_schema:
+        migrate(engine)
+    return engine

@@ -1,0 +1,305 @@
+"""The domain model: codelists, companies, deposits, commodities, resource estimates, projects, users.
+
+Geometries are stored in EPSG:4326 (lon/lat); CGCS2000 (EPSG:4490) input is transformed on the way
+in (the two agree to a few centimetres, far below the accuracy of any deposit location). The schema
+itself is created by the alembic migrations in ``geoplatform/migrations``; a test checks that these
+classes and the migrated database agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CODE_PATTERN = "^[A-Z0-9][A-Z0-9_-]{1,39}$"
+"""Deposit and project codes: upper-case ASCII, digits, '-' and '_' (safe in URLs and file names)."""
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# -- codelists ----------------------------------------------------------------------------------
+# Each codelist is a table keyed by a short ASCII code with Chinese and English labels. Their rows
+# are data (geoplatform/data/codelists/*.csv), synchronised by geoplatform.codelists.
+
+
+def _codelist_columns() -> list[Column]:
+    return [
+        Column("code", String(40), primary_key=True),
+        Column("name_zh", Text, nullable=False),
+        Column("name_en", Text, nullable=False),
+        Column("sort_order", Integer, nullable=False, server_default="0"),
+        Column("deprecated", Boolean, nullable=False, server_default=text("false")),
+    ]
+
+
+commodity = Table(
+    "commodity",
+    Base.metadata,
+    *_codelist_columns(),
+    Column("symbol", String(12)),
+    Column("commodity_group", String(12), nullable=False),
+    Column("strategic", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("commodity_group IN ('energy', 'metal', 'nonmetal')", name="group"),
+)
+deposit_type = Table("deposit_type", Base.metadata, *_codelist_columns())
+exploration_stage = Table("exploration_stage", Base.metadata, *_codelist_columns())
+size_class = Table("size_class", Base.metadata, *_codelist_columns())
+development_status = Table("development_status", Base.metadata, *_codelist_columns())
+resource_category = Table(
+    "resource_category",
+    Base.metadata,
+    *_codelist_columns(),
+    Column("kind", String(10), nullable=False),
+    CheckConstraint("kind IN ('resource', 'reserve')", name="kind"),
+)
+classification_method = Table("classification_method", Base.metadata, *_codelist_columns())
+project_type = Table("project_type", Base.metadata, *_codelist_columns())
+project_stage = Table("project_stage", Base.metadata, *_codelist_columns())
+unit = Table(
+    "unit",
+    Base.metadata,
+    *_codelist_columns(),
+    Column("quantity", String(16), nullable=False),
+    Column("to_base", Numeric, nullable=False),
+    CheckConstraint("quantity IN ('mass', 'grade', 'concentration', 'capacity')", name="quantity"),
+)
+admin_region = Table(
+    "admin_region",
+    Base.metadata,
+    Column("code", String(6), primary_key=True),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("level", String(12), nullable=False),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    Column("deprecated", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("code ~ '^[1-9][0-9]{5}$'", name="gb2260"),
+    CheckConstraint("level IN ('province', 'prefecture', 'county')", name="level"),
+)
+size_class_threshold = Table(
+    "size_class_threshold",
+    Base.metadata,
+    Column("commodity_code", ForeignKey("commodity.code"), primary_key=True),
+    Column("subtype", String(40), primary_key=True, server_default=""),
+    Column("measure", Text, nullable=False),
+    Column("unit_code", ForeignKey("unit.code"), nullable=False),
+    Column("large_min", Numeric, nullable=False),
+    Column("medium_min", Numeric, nullable=False),
+    CheckConstraint("large_min > medium_min AND medium_min > 0", name="ordered"),
+)
+
+CODELIST_TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        commodity,
+        deposit_type,
+        exploration_stage,
+        size_class,
+        development_status,
+        resource_category,
+        classification_method,
+        project_type,
+        project_stage,
+        unit,
+        admin_region,
+    )
+}
+
+
+# -- catalogue ----------------------------------------------------------------------------------
+class Company(Base):
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+
+    __table_args__ = (CheckConstraint("uscc IS NULL OR gp_uscc_valid(uscc)", name="uscc_check_character"),)
+
+
+class Deposit(Base):
+    __tablename__ = "deposit"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    footprint = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("admin_region.code"))
+    deposit_type: Mapped[str | None] = mapped_column(ForeignKey("deposit_type.code"))
+    stage: Mapped[str | None] = mapped_column(ForeignKey("exploration_stage.code"))
+    size_class: Mapped[str | None] = mapped_column(ForeignKey("size_class.code"))
+    status: Mapped[str] = mapped_column(ForeignKey("development_status.code"))
+    status_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
+        CheckConstraint(
+            "ST_IsValid(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            name="geom_valid",
+        ),
+        CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
+        Index("ix_deposit_geom", "geom", postgresql_using="gist"),
+        Index("ix_deposit_status", "status"),
+        Index("ix_deposit_region_code", "region_code"),
+    )
+
+
+class DepositCommodity(Base):
+    __tablename__ = "deposit_commodity"
+
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id", ondelete="CASCADE"), primary_key=True)
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    grade: Mapped[Decimal | None] = mapped_column(Numeric)
+    grade_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+
+    __table_args__ = (
+        CheckConstraint("role IN ('primary', 'associated')", name="role"),
+        CheckConstraint("grade IS NULL OR grade >= 0", name="grade_non_negative"),
+        CheckConstraint("(grade IS NULL) = (grade_unit IS NULL)", name="grade_has_unit"),
+        Index("ix_deposit_commodity_commodity_code", "commodity_code", "deposit_id"),
+        Index(
+            "uq_deposit_commodity_one_primary",
+            "deposit_id",
+            unique=True,
+            postgresql_where=text("role = 'primary'"),
+        ),
+    )
+
+
+class ResourceEstimate(Base):
+    """One reported quantity. Resources and reserves are separate rows and never summed together."""
+
+    __tablename__ = "resource_estimate"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id", ondelete="CASCADE"), index=True)
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    category: Mapped[str] = mapped_column(ForeignKey("resource_category.code"))
+    method: Mapped[str] = mapped_column(ForeignKey("classification_method.code"))
+    legacy_code: Mapped[str | None] = mapped_column(String(12))
+    ore_tonnage: Mapped[Decimal | None] = mapped_column(Numeric)
+    ore_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+    contained: Mapped[Decimal | None] = mapped_column(Numeric)
+    contained_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+    grade: Mapped[Decimal | None] = mapped_column(Numeric)
+    grade_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("ore_tonnage IS NULL OR ore_tonnage >= 0", name="ore_non_negative"),
+        CheckConstraint("contained IS NULL OR contained >= 0", name="contained_non_negative"),
+        CheckConstraint("grade IS NULL OR grade >= 0", name="grade_non_negative"),
+        CheckConstraint("(ore_tonnage IS NULL) = (ore_unit IS NULL)", name="ore_has_unit"),
+        CheckConstraint("(contained IS NULL) = (contained_unit IS NULL)", name="contained_has_unit"),
+        CheckConstraint("(grade IS NULL) = (grade_unit IS NULL)", name="grade_has_unit"),
+        CheckConstraint("ore_tonnage IS NOT NULL OR contained IS NOT NULL", name="has_quantity"),
+    )
+
+
+project_deposit = Table(
+    "project_deposit",
+    Base.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("deposit_id", ForeignKey("deposit.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_project_deposit_deposit_id", "deposit_id"),
+)
+
+project_commodity = Table(
+    "project_commodity",
+    Base.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("commodity_code", ForeignKey("commodity.code"), primary_key=True),
+    Index("ix_project_commodity_commodity_code", "commodity_code", "project_id"),
+)
+
+
+class Project(Base):
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    project_type: Mapped[str] = mapped_column(ForeignKey("project_type.code"))
+    stage: Mapped[str] = mapped_column(ForeignKey("project_stage.code"))
+    green_channel: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("admin_region.code"))
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    capacity: Mapped[Decimal | None] = mapped_column(Numeric)
+    capacity_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
+    investment_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric)
+    status_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
+        CheckConstraint(
+            "ST_IsValid(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            name="geom_valid",
+        ),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint("(capacity IS NULL) = (capacity_unit IS NULL)", name="capacity_has_unit"),
+        CheckConstraint(
+            "investment_cny_100m IS NULL OR investment_cny_100m >= 0", name="investment_non_negative"
+        ),
+        Index("ix_project_geom", "geom", postgresql_using="gist"),
+        Index("ix_project_stage", "stage"),
+        Index("ix_project_region_code", "region_code"),
+    )
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
+        UniqueConstraint("username", name="uq_app_user_username_ci"),
+    )
