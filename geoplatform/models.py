@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     func,
     text,
 )
@@ -301,5 +300,5 @@ class User(Base):
 
     __table_args__ = (
         CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
-        UniqueConstraint("username", name="uq_app_user_username_ci"),
+        Index("uq_app_user_username_lower", func.lower(text("username")), unique=True),
     )

@@ -60,8 +60,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("role IN ('viewer', 'editor', 'admin')", name=op.f("ck_app_user_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
-        sa.UniqueConstraint("username", name="uq_app_user_username_ci"),
     )
+    op.create_index("uq_app_user_username_lower", "app_user", [sa.text("lower(username)")], unique=True)
     op.create_table(
         "classification_method",
         sa.Column("code", sa.String(length=40), nullable=False),

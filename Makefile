@@ -1,0 +1,43 @@
+# geoplatform: `make demo` and `make test` set up everything they need on Debian/Ubuntu.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test setup setup-test system-demo system-test lint bench serve clean
+
+demo: setup ## install what is missing, load the demo data, serve on http://127.0.0.1:5000
+	$(BIN)/geoplatform demo --serve
+
+test: setup-test ## install what is missing, then lint and run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+# System packages first (a fresh machine may lack python3-venv), then the virtual environment.
+setup: system-demo $(STAMP)
+setup-test: system-test $(STAMP)
+
+system-demo:
+	bash scripts/setup-system.sh demo
+
+system-test:
+	bash scripts/setup-system.sh test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,serve]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+serve: setup
+	$(BIN)/geoplatform serve
+
+bench: setup ## 1,000,000 synthetic deposits; API pages against raw SQL (takes several minutes)
+	$(BIN)/python bench/bench_api.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

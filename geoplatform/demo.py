@@ -1,0 +1,133 @@
+"""The demo catalogue (real Chinese strategic-mineral deposits and projects) and synthetic scale data.
+
+The demo files in ``geoplatform/data/demo`` hold approximate public locations and figures, marked as
+such in every record's ``source``. Loading streams each file with COPY into a staging table, checks
+that every link points at a known record, and upserts everything in one transaction: a rerun changes
+nothing, and a failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from etl.staging import copy_csv
+
+DEMO_DIR = Path(__file__).parent / "data" / "demo"
+SQL_DIR = Path(__file__).parent / "sql"
+
+DEMO_FILES: dict[str, tuple[str, ...]] = {
+    "companies": ("key", "name_zh", "name_en", "uscc"),
+    "deposits": (
+        "code",
+        "name_zh",
+        "name_en",
+        "lon",
+        "lat",
+        "region_code",
+        "deposit_type",
+        "stage",
+        "size_class",
+        "status",
+        "status_as_of",
+        "source",
+    ),
+    "deposit_commodities": ("deposit_code", "commodity_code", "role", "grade", "grade_unit"),
+    "resource_estimates": (
+        "deposit_code",
+        "commodity_code",
+        "category",
+        "method",
+        "legacy_code",
+        "ore_tonnage",
+        "ore_unit",
+        "contained",
+        "contained_unit",
+        "grade",
+        "grade_unit",
+        "as_of",
+        "source",
+    ),
+    "projects": (
+        "code",
+        "name_zh",
+        "name_en",
+        "project_type",
+        "stage",
+        "green_channel",
+        "region_code",
+        "lon",
+        "lat",
+        "operator_key",
+        "capacity",
+        "capacity_unit",
+        "investment_cny_100m",
+        "status_as_of",
+        "source",
+    ),
+    "project_deposits": ("project_code", "deposit_code"),
+    "project_commodities": ("project_code", "commodity_code"),
+}
+
+# (staging table, column, staging table it must point into, column there)
+LINKS = (
+    ("stage_deposit_commodities", "deposit_code", "stage_deposits", "code"),
+    ("stage_resource_estimates", "deposit_code", "stage_deposits", "code"),
+    ("stage_project_deposits", "project_code", "stage_projects", "code"),
+    ("stage_project_deposits", "deposit_code", "stage_deposits", "code"),
+    ("stage_project_commodities", "project_code", "stage_projects", "code"),
+    ("stage_projects", "operator_key", "stage_companies", "key"),
+)
+
+
+class DemoDataError(ValueError):
+    """The demo files contradict themselves (a link to a record that is not there)."""
+
+
+def _statements(sql_text: str) -> list[str]:
+    lines = [line for line in sql_text.splitlines() if not line.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def load_demo(engine: Engine, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
+    """Load (or refresh) the demo catalogue; returns the rows read from each file."""
+    counts: dict[str, int] = {}
+    with engine.begin() as conn:
+        for name, columns in DEMO_FILES.items():
+            with open(demo_dir / f"{name}.csv", "rb") as handle:
+                counts[name] = copy_csv(conn, f"stage_{name}", columns, handle)
+        for table, column, target, target_column in LINKS:
+            dangling = conn.execute(
+                text(
+                    f'SELECT count(*) FROM "{table}" s WHERE NULLIF(s."{column}", \'\') IS NOT NULL '  # noqa: S608
+                    f'AND NOT EXISTS (SELECT 1 FROM "{target}" t WHERE t."{target_column}" = s."{column}")'
+                )
+            ).scalar_one()
+            if dangling:
+                raise DemoDataError(f"{dangling} rows of {table}.{column} point at no row of {target}")
+        for statement in _statements((SQL_DIR / "load_demo.sql").read_text()):
+            conn.execute(text(statement))
+    return counts
+
+
+def generate_synthetic(engine: Engine, n: int, seed: float = 0.42) -> int:
+    """Add ``n`` synthetic deposits (codes SYN-00000001 …) clustered around the real ones.
+
+    Codes are numbered from 1, so running it again with the same ``n`` adds nothing.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    if not -1 <= seed <= 1:
+        raise ValueError("seed must be between -1 and 1 (PostgreSQL setseed)")
+    with engine.begin() as conn:
+        has_centres = conn.execute(
+            text("SELECT count(*) FROM deposit WHERE code NOT LIKE 'SYN-%'")
+        ).scalar_one()
+        if not has_centres:
+            raise ValueError("load the demo deposits first: synthetic deposits cluster around them")
+        result = conn.execute(text((SQL_DIR / "synthetic_deposits.sql").read_text()), {"n": n, "seed": seed})
+        added = result.rowcount
+        conn.execute(text("ANALYZE deposit"))
+        conn.execute(text("ANALYZE deposit_commodity"))
+    return added

@@ -1,0 +1,167 @@
+"""The GeoJSON API, ``/api/v1``: feature pages, single features, codelists and editor writes.
+
+The feature bodies are written by PostGIS (``layers.features_sql``); this module only validates
+parameters, splices the FeatureCollection members around that text and adds paging links.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request, url_for
+
+from geoplatform.catalogue import EDITABLE_FIELDS, feature_etag, update_record
+from geoplatform.errors import InvalidParameter, NotFound
+from geoplatform.models import CODE_PATTERN
+from layers.features_sql import fetch_feature, fetch_page
+from layers.query import FeatureQuery, parse_feature_query
+from layers.registry import LAYERS, Layer, get_layer
+from web import context
+from web.auth import require_role
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+GEOJSON = "application/geo+json"
+CODE_RE = re.compile(CODE_PATTERN)
+
+
+def _json(body: Any, status: int = 200, mimetype: str = "application/json") -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status, mimetype=mimetype)
+
+
+def _page_url(layer: Layer, query: FeatureQuery, offset: int) -> str:
+    args = {**query.filter_args(), "limit": str(query.limit), "offset": str(offset)}
+    return url_for("api.items", layer_name=layer.name, _external=True) + "?" + urlencode(args)
+
+
+def feature_collection(layer: Layer, query: FeatureQuery) -> str:
+    """The FeatureCollection text: members built here, ``features`` spliced in as PostGIS wrote it."""
+    settings = context.settings()
+    with context.engine().connect() as conn:
+        page = fetch_page(conn, layer, query, settings.count_limit)
+    links = [{"rel": "self", "type": GEOJSON, "href": _page_url(layer, query, query.offset)}]
+    if page.has_more:
+        links.append(
+            {"rel": "next", "type": GEOJSON, "href": _page_url(layer, query, query.offset + query.limit)}
+        )
+    if query.offset > 0:
+        links.append(
+            {
+                "rel": "prev",
+                "type": GEOJSON,
+                "href": _page_url(layer, query, max(0, query.offset - query.limit)),
+            }
+        )
+    members: dict[str, Any] = {"type": "FeatureCollection"}
+    if page.number_matched is not None:
+        members["numberMatched"] = page.number_matched
+    members["numberReturned"] = page.number_returned
+    members["links"] = links
+    head = json.dumps(members, ensure_ascii=False)
+    return head[:-1] + ', "features": ' + page.features_json + "}"
+
+
+def check_code(code: str) -> str:
+    if not CODE_RE.fullmatch(code):
+        raise InvalidParameter(
+            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_', e.g. DEP-JINCHUAN."
+        )
+    return code
+
+
+def _feature_response(layer: Layer, code: str) -> Response:
+    with context.engine().connect() as conn:
+        feature = fetch_feature(conn, layer, code)
+    if feature is None:
+        raise NotFound("There is no record with that code in this layer.")
+    response = Response(feature, mimetype=GEOJSON)
+    response.headers["ETag"] = feature_etag(feature)
+    return response
+
+
+@bp.get("")
+@bp.get("/")
+def landing() -> Response:
+    return _json(
+        {
+            "title": "geoplatform API",
+            "links": [
+                {
+                    "rel": "data",
+                    "href": url_for("api.items", layer_name=name, _external=True),
+                    "type": GEOJSON,
+                    "title": f"{layer.title_en} / {layer.title_zh}",
+                }
+                for name, layer in LAYERS.items()
+            ]
+            + [
+                {
+                    "rel": "codelists",
+                    "href": url_for("api.codelists", _external=True),
+                    "type": "application/json",
+                }
+            ],
+        }
+    )
+
+
+@bp.get("/codelists")
+def codelists() -> Response:
+    lists = context.codelists()
+    return _json({name: list(rows.values()) for name, rows in lists.items()})
+
+
+@bp.get("/codelists/<name>")
+def codelist(name: str) -> Response:
+    lists = context.codelists()
+    if name not in lists:
+        raise NotFound("There is no codelist with that name.")
+    return _json(list(lists[name].values()))
+
+
+@bp.get("/<layer_name>")
+def items(layer_name: str) -> Response:
+    layer = get_layer(layer_name)
+    settings = context.settings()
+    query = parse_feature_query(
+        request.args.to_dict(flat=True),
+        layer,
+        context.codelists(),
+        default_limit=settings.default_limit,
+        max_limit=settings.max_limit,
+    )
+    return Response(feature_collection(layer, query), mimetype=GEOJSON)
+
+
+@bp.get("/<layer_name>/<code>")
+def item(layer_name: str, code: str) -> Response:
+    layer = get_layer(layer_name)
+    return _feature_response(layer, check_code(code))
+
+
+@bp.patch("/<layer_name>/<code>")
+@require_role("editor")
+def patch_item(layer_name: str, code: str) -> Response:
+    """Change whitelisted attributes of one record; ``If-Match`` (an ETag from GET) guards lost updates."""
+    layer = get_layer(layer_name)
+    check_code(code)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        raise InvalidParameter(
+            "The body must be a JSON object with fields to change: "
+            + ", ".join(EDITABLE_FIELDS[layer.name])
+            + "."
+        )
+    update_record(
+        context.engine(),
+        layer.name,
+        code,
+        body,
+        context.codelists(),
+        if_match=request.headers.get("If-Match"),
+        current_etag=lambda conn: feature_etag(fetch_feature(conn, layer, code) or ""),
+    )
+    return _feature_response(layer, code)

@@ -1,0 +1,23 @@
+"""Accessors for what create_app attached to the application (settings, engine, codelists)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from geoplatform.codelists import load_codelists
+from geoplatform.config import Settings
+
+
+def settings() -> Settings:
+    return current_app.extensions["geoplatform"]["settings"]
+
+
+def engine() -> Engine:
+    return current_app.extensions["geoplatform"]["engine"]
+
+
+def codelists() -> dict[str, dict[str, dict[str, Any]]]:
+    return load_codelists(engine())

@@ -1,0 +1,106 @@
+"""HTML pages: the map (``/``) and one page per deposit and project."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import folium
+from flask import Blueprint, render_template
+
+from geoplatform.catalogue import deposit_record, project_record
+from geoplatform.errors import NotFound
+from layers.features_sql import fetch_page
+from layers.query import FeatureQuery
+from layers.registry import DEPOSITS, PROJECTS, Layer
+from web import context, maps
+from web.api import check_code
+from web.i18n import current_language, label, t
+
+bp = Blueprint("pages", __name__)
+
+MAP_FEATURE_LIMIT = 5000
+"""Features embedded in the map page per layer; larger catalogues will be drawn from vector tiles."""
+
+
+def _labels() -> dict[str, Any]:
+    lists = context.codelists()
+    wanted = ("commodity", "development_status", "project_stage", "admin_region")
+    labels: dict[str, Any] = {
+        name: {code: label(row) for code, row in lists[name].items()} for name in wanted
+    }
+    labels.update(
+        nameProperty="name_zh" if current_language() == "zh" else "name_en",
+        commoditiesTitle=t("commodities"),
+        statusTitle=t("status"),
+        regionTitle=t("region"),
+        detailsTitle=t("details"),
+    )
+    return labels
+
+
+def _layer_collection(layer: Layer) -> tuple[dict[str, Any], bool]:
+    with context.engine().connect() as conn:
+        page = fetch_page(conn, layer, FeatureQuery(limit=MAP_FEATURE_LIMIT), count_limit=0)
+    return {"type": "FeatureCollection", "features": json.loads(page.features_json)}, page.has_more
+
+
+@bp.get("/")
+def index() -> str:
+    fmap = maps.base_map()
+    labels = _labels()
+    truncated = False
+    for layer, status_list, radius in ((DEPOSITS, "development_status", 6), (PROJECTS, "project_stage", 8)):
+        collection, more = _layer_collection(layer)
+        truncated = truncated or more
+        maps.add_feature_layer(
+            fmap,
+            collection,
+            name=t(layer.name),
+            status_property=layer.status_column,
+            status_list=status_list,
+            page_prefix=layer.page_path.replace("{code}", ""),
+            labels=labels,
+            radius=radius,
+        )
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return render_template(
+        "index.html", truncated=truncated, shown=MAP_FEATURE_LIMIT, **maps.render_parts(fmap)
+    )
+
+
+def _point_map(lon: float, lat: float, title: str) -> dict[str, str]:
+    fmap = maps.base_map(location=(lat, lon), zoom=7)
+    folium.CircleMarker(
+        location=[lat, lon],
+        radius=8,
+        color="#ffffff",
+        weight=2,
+        fill=True,
+        fill_color="#c62828",
+        fill_opacity=0.95,
+        tooltip=title,
+    ).add_to(fmap)
+    return maps.render_parts(fmap)
+
+
+@bp.get("/deposits/<code>")
+def deposit_page(code: str) -> str:
+    record = deposit_record(context.engine(), check_code(code))
+    if record is None:
+        raise NotFound("There is no deposit with that code.")
+    title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
+    return render_template(
+        "deposit.html", d=record, title=title, **_point_map(record["lon"], record["lat"], title)
+    )
+
+
+@bp.get("/projects/<code>")
+def project_page(code: str) -> str:
+    record = project_record(context.engine(), check_code(code))
+    if record is None:
+        raise NotFound("There is no project with that code.")
+    title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
+    return render_template(
+        "project.html", p=record, title=title, **_point_map(record["lon"], record["lat"], title)
+    )
