@@ -143,9 +143,10 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
 def _serve(settings, engine=None) -> None:  # type: ignore[no-untyped-def]
     from werkzeug.serving import run_simple
 
+    from geoplatform.database import open_database
     from web import create_app
 
-    app = create_app(settings, engine)
+    app = create_app(settings, engine or open_database(settings))
     click.echo(f"geoplatform is serving on http://{settings.host}:{settings.port}/  (Ctrl+C stops)")
     run_simple(settings.host, settings.port, app, threaded=True, use_reloader=False)
 

@@ -55,7 +55,8 @@ def server_url() -> Iterator[URL]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _admin(url: URL) -> psycopg.Connection:
+def admin_connection(url: URL) -> psycopg.Connection:
+    """An autocommit connection for CREATE/DROP DATABASE."""
     return psycopg.connect(
         host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database,
         autocommit=True,
@@ -63,21 +64,21 @@ def _admin(url: URL) -> psycopg.Connection:
 
 
 def clone_database(server: URL, name: str) -> URL:
-    with _admin(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
     return server.set(database=name)
 
 
 def drop_database(server: URL, name: str) -> None:
-    with _admin(server) as conn:
+    with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
 def template_url(server_url: URL) -> URL:
     """A database migrated to head, with the demo data and three users; never written by tests."""
-    with _admin(server_url) as conn:
+    with admin_connection(server_url) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(TEMPLATE)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
     url = server_url.set(database=TEMPLATE)

@@ -31,9 +31,13 @@ def _secret_key(settings: Settings) -> str:
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
-    """Build the app for ``settings`` (default: from the environment) on ``engine`` (default: opened)."""
+    """Build the app for ``settings`` (default: from the environment) on ``engine`` (default: opened).
+
+    The app does not migrate the schema (several gunicorn workers would race to do it): run
+    ``geoplatform db migrate`` first; ``geoplatform serve`` and ``geoplatform demo`` do.
+    """
     settings = settings or load_settings()
-    engine = engine or open_database(settings)
+    engine = engine or open_database(settings, migrate_schema=False)
     check_layers(engine)
 
     app = Flask(__name__)
