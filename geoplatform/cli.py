@@ -94,10 +94,20 @@ def migrate() -> None:
 
 # -- demo ------------------------------------------------------------------------------------------
 @main.command()
-@click.option("--synthetic", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also add N synthetic deposits clustered around the real ones (for benchmarks).")
-@click.option("--seed", type=click.FloatRange(-1, 1), default=0.42, show_default=True,
-              help="Seed of the synthetic generator.")
+@click.option(
+    "--synthetic",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also add N synthetic deposits clustered around the real ones (for benchmarks).",
+)
+@click.option(
+    "--seed",
+    type=click.FloatRange(-1, 1),
+    default=0.42,
+    show_default=True,
+    help="Seed of the synthetic generator.",
+)
 @click.option("--serve/--no-serve", default=False, help="Start the web server afterwards.")
 def demo(synthetic: int, seed: float, serve: bool) -> None:
     """Load the demo catalogue of real Chinese strategic-mineral deposits and projects."""

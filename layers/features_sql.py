@@ -99,12 +99,17 @@ def _feature_object(layer: Layer, page) -> ColumnElement:  # type: ignore[no-unt
     )
 
 
+def _page_columns(layer: Layer) -> list[ColumnElement]:
+    """The table columns a page needs: id and geometry, published and internal columns."""
+    wanted = {"id", "geom", *layer.columns, *layer.internal_columns}
+    return [column for column in layer.table.c if column.name in wanted]
+
+
 def page_sql(layer: Layer, query: FeatureQuery) -> Select:
     """One row: (features as JSON text, rows fetched ≤ limit + 1)."""
     t = layer.table
-    wanted = {"id", "geom", *layer.columns, *layer.internal_columns}
     matched = (
-        select(*(t.c[name] for name in t.c.keys() if name in wanted))
+        select(*_page_columns(layer))
         .where(and_(True, *where_clauses(layer, query)))
         .order_by(t.c.id)
         .limit(query.limit + 1)
@@ -136,11 +141,7 @@ def count_sql(layer: Layer, query: FeatureQuery, cap: int) -> Select:
 
 def feature_sql(layer: Layer, code: str) -> Select:
     """One feature by its public code, as JSON text (no row when the code is unknown)."""
-    t = layer.table
-    wanted = {"id", "geom", *layer.columns, *layer.internal_columns}
-    one = (
-        select(*(t.c[name] for name in t.c.keys() if name in wanted)).where(t.c.code == code).subquery("one")
-    )
+    one = select(*_page_columns(layer)).where(layer.table.c.code == code).subquery("one")
     return select(cast(_feature_object(layer, one), Text))
 
 

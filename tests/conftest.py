@@ -58,7 +58,11 @@ def server_url() -> Iterator[URL]:
 def admin_connection(url: URL) -> psycopg.Connection:
     """An autocommit connection for CREATE/DROP DATABASE."""
     return psycopg.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database,
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname=url.database,
         autocommit=True,
     )
 
@@ -66,7 +70,9 @@ def admin_connection(url: URL) -> psycopg.Connection:
 def clone_database(server: URL, name: str) -> URL:
     with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE))
+        )
     return server.set(database=name)
 
 

@@ -44,7 +44,9 @@ def get_json(client, url: str, status: int = 200) -> Any:  # type: ignore[no-unt
     return json.loads(response.data)
 
 
-def sql_codes(engine: Engine, where: str = "TRUE", params: dict | None = None, table: str = "deposit") -> set[str]:
+def sql_codes(
+    engine: Engine, where: str = "TRUE", params: dict | None = None, table: str = "deposit"
+) -> set[str]:
     with engine.connect() as conn:
         return set(conn.execute(text(f"SELECT code FROM {table} d WHERE {where}"), params or {}).scalars())  # noqa: S608
 
@@ -102,7 +104,8 @@ def test_walking_next_links_returns_every_feature_exactly_once(client, engine: E
 def test_filters_combined_with_paging_match_sql(client, engine: Engine) -> None:
     features = walk(client, "/api/v1/deposits?commodity=lithium&limit=3")
     expected = sql_codes(
-        engine, "EXISTS (SELECT 1 FROM deposit_commodity c WHERE c.deposit_id = d.id AND c.commodity_code = 'lithium')"
+        engine,
+        "EXISTS (SELECT 1 FROM deposit_commodity c WHERE c.deposit_id = d.id AND c.commodity_code = 'lithium')",
     )
     assert expected, "the demo data has lithium deposits"
     assert [f["id"] for f in features] == sorted(expected, key=[f["id"] for f in features].index)

@@ -21,7 +21,11 @@ def test_defaults_serve_on_loopback_port_5000(tmp_path: Path) -> None:
 
 def test_environment_variables_override_defaults(tmp_path: Path) -> None:
     settings = load_settings(
-        environ={"GEOPLATFORM_PORT": "8123", "GEOPLATFORM_HOST": "0.0.0.0", "GEOPLATFORM_DATA_DIR": str(tmp_path)}
+        environ={
+            "GEOPLATFORM_PORT": "8123",
+            "GEOPLATFORM_HOST": "0.0.0.0",
+            "GEOPLATFORM_DATA_DIR": str(tmp_path),
+        }
     )
     assert (settings.host, settings.port) == ("0.0.0.0", 8123)
 
@@ -36,7 +40,9 @@ def test_environment_variables_override_defaults(tmp_path: Path) -> None:
         ({"GEOPLATFORM_DATABASE_URL": "mysql://x"}, "postgresql"),
     ],
 )
-def test_contradictory_settings_fail_at_start_up(environ: dict[str, str], message: str, tmp_path: Path) -> None:
+def test_contradictory_settings_fail_at_start_up(
+    environ: dict[str, str], message: str, tmp_path: Path
+) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(environ={**environ, "GEOPLATFORM_DATA_DIR": str(tmp_path)})
 

@@ -84,13 +84,18 @@ def test_resource_categories_are_the_five_of_gbt_17766_2020_split_into_resources
 
 def test_exploration_stages_accept_legacy_reconnaissance_as_deprecated(engine: Engine) -> None:
     with engine.connect() as conn:
-        rows = {r.name_zh: r.deprecated for r in conn.execute(text("SELECT name_zh, deprecated FROM exploration_stage"))}
+        rows = {
+            r.name_zh: r.deprecated
+            for r in conn.execute(text("SELECT name_zh, deprecated FROM exploration_stage"))
+        }
     assert rows == {"预查": True, "普查": False, "详查": False, "勘探": False}
 
 
 def test_admin_regions_are_the_34_province_level_gb2260_codes(engine: Engine) -> None:
     with engine.connect() as conn:
-        rows = dict(conn.execute(text("SELECT code, name_zh FROM admin_region WHERE level = 'province'")).all())
+        rows = dict(
+            conn.execute(text("SELECT code, name_zh FROM admin_region WHERE level = 'province'")).all()
+        )
     assert len(rows) == 34
     assert rows["630000"] == "青海省" and rows["510000"] == "四川省" and rows["540000"] == "西藏自治区"
 
@@ -118,7 +123,13 @@ VALUES (:code, '测试', ST_GeomFromText(:wkt, :srid), :status, :region)
     ],
 )
 def test_deposit_constraints_refuse_bad_rows(fresh_engine: Engine, values: dict, violated: str) -> None:
-    params = {"code": "DEP-TEST", "wkt": "POINT(100 30)", "srid": 4326, "status": "producing", "region": "510000"}
+    params = {
+        "code": "DEP-TEST",
+        "wkt": "POINT(100 30)",
+        "srid": 4326,
+        "status": "producing",
+        "region": "510000",
+    }
     params.update(values)
     with pytest.raises(Exception, match=violated), fresh_engine.begin() as conn:
         conn.execute(text(INSERT_DEPOSIT), params)
@@ -140,7 +151,10 @@ def test_quantities_cannot_be_negative_and_need_units(fresh_engine: Engine) -> N
 
 
 def test_a_deposit_has_at_most_one_primary_commodity(fresh_engine: Engine) -> None:
-    with pytest.raises(IntegrityError, match="uq_deposit_commodity_one_primary"), fresh_engine.begin() as conn:
+    with (
+        pytest.raises(IntegrityError, match="uq_deposit_commodity_one_primary"),
+        fresh_engine.begin() as conn,
+    ):
         conn.execute(
             text(
                 "INSERT INTO deposit_commodity (deposit_id, commodity_code, role) "

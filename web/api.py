@@ -67,7 +67,8 @@ def feature_collection(layer: Layer, query: FeatureQuery) -> str:
 def check_code(code: str) -> str:
     if not CODE_RE.fullmatch(code):
         raise InvalidParameter(
-            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_', e.g. DEP-JINCHUAN."
+            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' "
+            "(e.g. DEP-JINCHUAN)."
         )
     return code
 

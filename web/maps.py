@@ -9,7 +9,7 @@ DOM text nodes, so a record name can never inject HTML.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 from flask import url_for
@@ -38,11 +38,11 @@ STATUS_COLOURS = {
 class OfflineMap(folium.Map):
     """A folium Map whose page loads only assets served by geoplatform (paths under /static)."""
 
-    default_js = [
+    default_js: ClassVar[list[tuple[str, str]]] = [
         ("leaflet", "/static/vendor/leaflet/leaflet.js"),
         ("geoplatform_map", "/static/js/map.js"),
     ]
-    default_css = [
+    default_css: ClassVar[list[tuple[str, str]]] = [
         ("leaflet_css", "/static/vendor/leaflet/leaflet.css"),
         ("geoplatform_css", "/static/css/map.css"),
     ]

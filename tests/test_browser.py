@@ -1,0 +1,101 @@
+"""The map in real headless Chromium (Debian's chromium) with every non-loopback request blocked."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def offline_page(browser: Browser, live_server) -> Iterator[tuple[Page, list[str], list[str]]]:  # type: ignore[no-untyped-def]
+    """A page that may reach only the live server; blocked requests and page errors are recorded."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith(live_server.url + "/"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page, blocked, errors
+    context.close()
+
+
+def test_map_shows_every_marker_and_a_popup_that_links_to_the_record(
+    offline_page, live_server, engine
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    page, blocked, errors = offline_page
+    page.goto(live_server.url + "/?lang=zh")
+    page.wait_for_function("document.querySelector('.folium-map').dataset.basemap === 'loaded'")
+    markers = page.locator("path.leaflet-interactive")
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text("SELECT (SELECT count(*) FROM deposit) + (SELECT count(*) FROM project)")
+        ).scalar_one()
+    assert markers.count() == expected >= 60
+    # Open the popup of Jinchuan by its feature: find the marker whose popup names it.
+    page.evaluate(
+        """() => {
+            for (const key of Object.keys(window)) {
+                const layer = window[key];
+                if (key.startsWith('geo_json_') && layer && layer.eachLayer) {
+                    layer.eachLayer(l => { if (l.feature && l.feature.id === 'DEP-JINCHUAN') l.openPopup(); });
+                }
+            }
+        }"""
+    )
+    popup = page.locator(".leaflet-popup-content .gp-popup")
+    popup.wait_for()
+    assert "金川" in popup.inner_text()
+    assert "镍" in popup.inner_text()
+    link = popup.locator("a.gp-popup-link")
+    assert link.get_attribute("href") == "/deposits/DEP-JINCHUAN"
+    link.click()
+    page.wait_for_url("**/deposits/DEP-JINCHUAN")
+    assert "金川" in page.locator("h1").inner_text()
+    assert blocked == [], f"requests left the machine: {blocked}"
+    assert errors == []
+
+
+def test_clicking_a_marker_opens_its_popup(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    page.goto(live_server.url + "/?lang=en")
+    page.wait_for_function("document.querySelector('.folium-map').dataset.basemap === 'loaded'")
+    page.locator("path.leaflet-interactive").first.click(force=True)
+    popup = page.locator(".leaflet-popup-content .gp-popup")
+    popup.wait_for()
+    assert popup.locator("strong").inner_text().strip()
+    assert popup.locator("a.gp-popup-link").get_attribute("href").startswith(("/deposits/", "/projects/"))
+    assert blocked == [] and errors == []
