@@ -66,9 +66,9 @@ class Settings:
     default_limit: int = _setting(100, "Features per page when a request gives no limit.")
     max_limit: int = _setting(10000, "Largest page a request may ask for; larger limits get HTTP 400.")
     count_limit: int = _setting(
-        10000,
-        "numberMatched is counted exactly up to this many matches; above it the count is skipped "
-        "(numberMatched omitted) so that huge result sets page as fast as small ones.",
+        1000,
+        "numberMatched is counted exactly up to this many matches (and always on the last page); "
+        "above it numberMatched is omitted, so that huge result sets page as fast as small ones.",
     )
     statement_timeout_ms: int = _setting(
         15000, "PostgreSQL statement_timeout for the web app's queries, in milliseconds."

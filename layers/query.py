@@ -148,7 +148,7 @@ def parse_feature_query(
             args.get("commodity"),
             "commodity",
             codelists["commodity"],
-            commodity_aliases(codelists["commodity"]),
+            commodity_aliases(codelists["commodity"]) if args.get("commodity") else {},
         ),
         statuses=parse_codes(args.get("status"), "status", codelists[layer.status_codelist], {}),
         region=parse_region(args.get("region"), codelists["admin_region"]),
