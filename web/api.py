@@ -40,7 +40,7 @@ def _page_url(layer: Layer, query: FeatureQuery, offset: int) -> str:
 def feature_collection(layer: Layer, query: FeatureQuery) -> str:
     """The FeatureCollection text: members built here, ``features`` spliced in as PostGIS wrote it."""
     settings = context.settings()
-    with context.engine().connect() as conn:
+    with context.read_engine().connect() as conn:
         page = fetch_page(conn, layer, query, settings.count_limit)
     links = [{"rel": "self", "type": GEOJSON, "href": _page_url(layer, query, query.offset)}]
     if page.has_more:
@@ -74,7 +74,7 @@ def check_code(code: str) -> str:
 
 
 def _feature_response(layer: Layer, code: str) -> Response:
-    with context.engine().connect() as conn:
+    with context.read_engine().connect() as conn:
         feature = fetch_feature(conn, layer, code)
     if feature is None:
         raise NotFound("There is no record with that code in this layer.")

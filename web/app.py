@@ -50,7 +50,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         WTF_CSRF_CHECK_DEFAULT=False,
         JSON_AS_ASCII=False,
     )
-    app.extensions["geoplatform"] = {"settings": settings, "engine": engine}
+    app.extensions["geoplatform"] = {
+        "settings": settings,
+        "engine": engine,
+        "read_engine": engine.execution_options(isolation_level="AUTOCOMMIT"),
+    }
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     csrf.init_app(app)
     auth.init_app(app, csrf)

@@ -40,7 +40,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _layer_collection(layer: Layer) -> tuple[dict[str, Any], bool]:
-    with context.engine().connect() as conn:
+    with context.read_engine().connect() as conn:
         page = fetch_page(conn, layer, FeatureQuery(limit=MAP_FEATURE_LIMIT), count_limit=0)
     return {"type": "FeatureCollection", "features": json.loads(page.features_json)}, page.has_more
 
