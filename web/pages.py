@@ -84,23 +84,19 @@ def _point_map(lon: float, lat: float, title: str) -> dict[str, str]:
     return maps.render_parts(fmap)
 
 
+def _record_page(template: str, record: dict[str, Any] | None, what: str) -> str:
+    """A record page: its title in the current language and a small map around the point."""
+    if record is None:
+        raise NotFound(f"There is no {what} with that code.")
+    title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
+    return render_template(template, r=record, title=title, **_point_map(record["lon"], record["lat"], title))
+
+
 @bp.get("/deposits/<code>")
 def deposit_page(code: str) -> str:
-    record = deposit_record(context.engine(), check_code(code))
-    if record is None:
-        raise NotFound("There is no deposit with that code.")
-    title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
-    return render_template(
-        "deposit.html", d=record, title=title, **_point_map(record["lon"], record["lat"], title)
-    )
+    return _record_page("deposit.html", deposit_record(context.engine(), check_code(code)), "deposit")
 
 
 @bp.get("/projects/<code>")
 def project_page(code: str) -> str:
-    record = project_record(context.engine(), check_code(code))
-    if record is None:
-        raise NotFound("There is no project with that code.")
-    title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
-    return render_template(
-        "project.html", p=record, title=title, **_point_map(record["lon"], record["lat"], title)
-    )
+    return _record_page("project.html", project_record(context.engine(), check_code(code)), "project")
