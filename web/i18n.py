@@ -26,7 +26,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"),
     "deposits": ("矿产地", "Deposits"),
     "projects": ("开发项目", "Projects"),
-    "basemap": ("底图（国界）", "Basemap (countries)"),
+    "legend": ("图例", "Legend"),
     "code": ("编号", "Code"),
     "name": ("名称", "Name"),
     "commodities": ("矿种", "Commodities"),

@@ -35,6 +35,14 @@ STATUS_COLOURS = {
 }
 
 
+OTHER_COLOUR = "#616161"
+
+
+def legend_entries(codes: list[str], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(colour, label) for each code that has a colour, in codelist order."""
+    return [(STATUS_COLOURS.get(code, OTHER_COLOUR), labels.get(code, code)) for code in codes]
+
+
 class OfflineMap(folium.Map):
     """A folium Map whose page loads only assets served by geoplatform (paths under /static)."""
 
@@ -63,13 +71,14 @@ def add_feature_layer(
     page_prefix: str,
     labels: dict[str, Any],
     radius: int = 6,
+    outline: str = "#ffffff",
     show: bool = True,
 ) -> None:
     """Point features as circle markers coloured by status, with a bilingual popup and a record link."""
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
-        colour = STATUS_COLOURS.get(feature["properties"].get(status_property), "#616161")
-        return {"color": "#ffffff", "weight": 1, "fillColor": colour, "fillOpacity": 0.9}
+        colour = STATUS_COLOURS.get(feature["properties"].get(status_property), OTHER_COLOUR)
+        return {"color": outline, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.9}
 
     options = json.dumps(
         {

@@ -50,7 +50,9 @@ def index() -> str:
     fmap = maps.base_map()
     labels = _labels()
     truncated = False
-    for layer, status_list, radius in ((DEPOSITS, "development_status", 6), (PROJECTS, "project_stage", 8)):
+    legend = []
+    # Projects are drawn larger and outlined dark, on top of the deposits they exploit.
+    for layer, radius, outline in ((DEPOSITS, 6, "#ffffff"), (PROJECTS, 8, "#263238")):
         collection, more = _layer_collection(layer)
         truncated = truncated or more
         maps.add_feature_layer(
@@ -58,14 +60,17 @@ def index() -> str:
             collection,
             name=t(layer.name),
             status_property=layer.status_column,
-            status_list=status_list,
+            status_list=layer.status_codelist,
             page_prefix=layer.page_path.replace("{code}", ""),
             labels=labels,
             radius=radius,
+            outline=outline,
         )
+        codes = list(context.codelists()[layer.status_codelist])
+        legend.append((t(layer.name), outline, maps.legend_entries(codes, labels[layer.status_codelist])))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return render_template(
-        "index.html", truncated=truncated, shown=MAP_FEATURE_LIMIT, **maps.render_parts(fmap)
+        "index.html", truncated=truncated, shown=MAP_FEATURE_LIMIT, legend=legend, **maps.render_parts(fmap)
     )
 
 
