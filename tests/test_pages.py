@@ -21,6 +21,7 @@ def test_map_page_embeds_every_demo_feature_and_only_local_assets(client, engine
     external = [s for s in sources if s.startswith(("http:", "https:", "//"))]
     assert external == [], f"the map page must not load anything from the internet: {external}"
     assert "/static/vendor/leaflet/leaflet.js" in sources
+    assert "图例" in html and "生产" in html and "试生产" in html, "the legend names statuses in Chinese"
 
 
 def test_vendored_assets_are_served(client) -> None:
