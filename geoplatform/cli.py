@@ -112,12 +112,15 @@ def migrate() -> None:
 def demo(synthetic: int, seed: float, serve: bool) -> None:
     """Load the demo catalogue of real Chinese strategic-mineral deposits and projects."""
     from geoplatform.database import open_database
+    from geoplatform.approvals.demo import load_demo_approvals
     from geoplatform.demo import generate_synthetic, load_demo
 
     settings = _settings()
     engine = open_database(settings)
     counts = load_demo(engine)
     click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    histories = load_demo_approvals(engine)
+    click.echo(f"demo approval histories recorded for {histories} projects")
     if synthetic:
         started = time.perf_counter()
         added = generate_synthetic(engine, synthetic, seed)

@@ -8,17 +8,19 @@ disappears from a file is marked ``deprecated`` instead.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Engine, Integer, Numeric, Table, select, update
+from sqlalchemy import Boolean, Connection, Engine, Integer, Numeric, Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from geoplatform.models import CODELIST_TABLES, size_class_threshold
+from geoplatform.models import CODELIST_TABLES, approval_template, holiday_calendar, size_class_threshold
 
 CODELIST_DIR = Path(__file__).parent / "data" / "codelists"
+CALENDAR_DIR = Path(__file__).parent / "data" / "calendars"
 
 
 def _typed(table: Table, row: dict[str, str]) -> dict[str, Any]:
@@ -43,30 +45,41 @@ def read_codelist_file(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    stmt = insert(table).values(rows)
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    if updates:
+        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+    else:
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=keys))
+
+
+def read_calendar_file(name: str) -> list[dict[str, str]]:
+    with open(CALENDAR_DIR / f"{name}.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def sync_codelists(engine: Engine) -> None:
-    """Upsert every codelist file into its table in one transaction."""
+    """Upsert every codelist file (and the approval templates and holiday calendar) in one transaction."""
     with engine.begin() as conn:
         for name, table in CODELIST_TABLES.items():
             rows = [_typed(table, row) for row in read_codelist_file(name)]
             for row in rows:
                 row.setdefault("deprecated", False)
-            stmt = insert(table).values(rows)
-            keys = [c for c in rows[0] if c != "code"]
-            conn.execute(
-                stmt.on_conflict_do_update(index_elements=["code"], set_={k: stmt.excluded[k] for k in keys})
-            )
+            _upsert(conn, table, rows, ["code"])
             codes = [row["code"] for row in rows]
             conn.execute(update(table).where(table.c.code.not_in(codes)).values(deprecated=True))
         rows = [_typed(size_class_threshold, row) for row in read_codelist_file("size_class_threshold")]
         for row in rows:
             row["subtype"] = row["subtype"] or ""
-        stmt = insert(size_class_threshold).values(rows)
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["commodity_code", "subtype"],
-                set_={k: stmt.excluded[k] for k in ("measure", "unit_code", "large_min", "medium_min")},
-            )
-        )
+        _upsert(conn, size_class_threshold, rows, ["commodity_code", "subtype"])
+        # Templates are a plain list: the file is the truth, nothing references its rows.
+        conn.execute(delete(approval_template))
+        conn.execute(insert(approval_template).values(read_codelist_file("approval_template")))
+        days = [_typed(holiday_calendar, row) for row in read_calendar_file("cn_public_holidays")]
+        for row in days:
+            row["day"] = dt.date.fromisoformat(row["day"])
+        _upsert(conn, holiday_calendar, days, ["day"])
     load_codelists.cache_clear()
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -301,4 +302,122 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
         Index("uq_app_user_username_lower", func.lower(text("username")), unique=True),
+    )
+
+
+# -- green-channel approvals ----------------------------------------------------------------------
+approval_status = Table("approval_status", Base.metadata, *_codelist_columns())
+target_change_reason = Table("target_change_reason", Base.metadata, *_codelist_columns())
+approval_kind = Table(
+    "approval_kind",
+    Base.metadata,
+    *_codelist_columns(),
+    Column("authority_zh", Text, nullable=False),
+    Column("authority_en", Text, nullable=False),
+    Column("authority_level", String(12), nullable=False),
+    Column("statutory_days", Integer, nullable=False),
+    Column("day_kind", String(8), nullable=False),
+    Column("extension_days", Integer, nullable=False, server_default="0"),
+    Column("gate", String(40), nullable=False),
+    CheckConstraint("day_kind IN ('working', 'calendar')", name="day_kind"),
+    CheckConstraint("statutory_days >= 0 AND extension_days >= 0", name="days_non_negative"),
+    CheckConstraint("authority_level IN ('national', 'provincial', 'municipal', 'county')", name="level"),
+)
+approval_template = Table(
+    "approval_template",
+    Base.metadata,
+    Column("project_type", ForeignKey("project_type.code"), primary_key=True),
+    Column("approval_kind", ForeignKey("approval_kind.code"), primary_key=True),
+)
+holiday_calendar = Table(
+    "holiday_calendar",
+    Base.metadata,
+    Column("day", Date, primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),
+)
+
+CODELIST_TABLES.update({t.name: t for t in (approval_status, target_change_reason, approval_kind)})
+
+
+class ApprovalItem(Base):
+    """One authorisation a project needs; ``version`` guards against lost updates."""
+
+    __tablename__ = "approval_item"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(ForeignKey("approval_kind.code"))
+    status: Mapped[str] = mapped_column(ForeignKey("approval_status.code"), server_default="not_started")
+    authority: Mapped[str | None] = mapped_column(Text)
+    authority_level: Mapped[str | None] = mapped_column(String(12))
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    document_number: Mapped[str | None] = mapped_column(Text)
+    statutory_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    target_on: Mapped[dt.date | None] = mapped_column(Date)
+    target_reason: Mapped[str | None] = mapped_column(ForeignKey("target_change_reason.code"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("uq_approval_item_project_kind", "project_id", "kind", unique=True),
+        Index("ix_approval_item_status", "status"),
+        CheckConstraint(
+            "accepted_on IS NULL OR submitted_on IS NULL OR accepted_on >= submitted_on",
+            name="accepted_after_submitted",
+        ),
+        CheckConstraint(
+            "decided_on IS NULL OR submitted_on IS NULL OR decided_on >= submitted_on",
+            name="decided_after_submitted",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("(target_on IS NULL) = (target_reason IS NULL)", name="target_has_reason"),
+    )
+
+
+class ApprovalEvent(Base):
+    """Append-only history: every change to an item or a project's pause state (a trigger refuses edits)."""
+
+    __tablename__ = "approval_event"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    # No cascades: a project or item with history cannot be deleted, so history cannot vanish.
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("approval_item.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str | None] = mapped_column(String(40))
+    event_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    changes = mapped_column(JSONB, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('create', 'transition', 'target', 'edit', 'pause', 'resume')", name="action"
+        ),
+    )
+
+
+class ProjectPause(Base):
+    """A period in which a project's approvals were paused; paused days do not count against deadlines."""
+
+    __tablename__ = "project_pause"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        Index("uq_project_pause_open", "project_id", unique=True, postgresql_where=text("ended_on IS NULL")),
     )

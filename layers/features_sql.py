@@ -81,7 +81,7 @@ def shape_of(layer: Layer, query: FeatureQuery) -> Shape:
     )
 
 
-def _region_range(code: str) -> tuple[str, str]:
+def region_range(code: str) -> tuple[str, str]:
     """A GB/T 2260 code covers its own subdivisions: 510000 → 510000..519999, 510100 → 510100..510199."""
     if code.endswith("0000"):
         return code, code[:2] + "9999"
@@ -106,7 +106,7 @@ def parameters(query: FeatureQuery, count_limit: int = 0) -> dict[str, Any]:
     if query.statuses:
         values["statuses"] = list(query.statuses)
     if query.region:
-        values["region_low"], values["region_high"] = _region_range(query.region)
+        values["region_low"], values["region_high"] = region_range(query.region)
     return values
 
 

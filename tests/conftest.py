@@ -25,6 +25,7 @@ from werkzeug.serving import make_server
 from geoplatform.cluster import EmbeddedCluster
 from geoplatform.config import Settings, load_settings
 from geoplatform.database import create_db_engine, migrate, normalise_url
+from geoplatform.approvals.demo import load_demo_approvals
 from geoplatform.demo import load_demo
 from geoplatform.users import create_user
 
@@ -91,6 +92,7 @@ def template_url(server_url: URL) -> URL:
     engine = create_db_engine(url)
     migrate(engine)
     load_demo(engine)
+    load_demo_approvals(engine)
     create_user(engine, *EDITOR, "editor")
     create_user(engine, *VIEWER, "viewer")
     create_user(engine, *ADMIN, "admin")

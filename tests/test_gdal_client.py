@@ -18,7 +18,9 @@ def ogrinfo() -> str:
     return OGRINFO
 
 
-def test_ogrinfo_reads_every_deposit_with_attributes_and_lon_lat(ogrinfo: str, live_server, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+def test_ogrinfo_reads_every_deposit_with_attributes_and_lon_lat(
+    ogrinfo: str, live_server, engine: Engine
+) -> None:  # type: ignore[no-untyped-def]
     url = f"GeoJSON:{live_server.url}/api/v1/deposits?limit=10000"
     summary = subprocess.run([ogrinfo, "-ro", "-so", "-al", url], capture_output=True, text=True, timeout=60)
     assert summary.returncode == 0, summary.stderr
@@ -28,7 +30,10 @@ def test_ogrinfo_reads_every_deposit_with_attributes_and_lon_lat(ogrinfo: str, l
     assert "Geometry: Point" in summary.stdout
     assert "name_zh: String" in summary.stdout
     detail = subprocess.run(
-        [ogrinfo, "-ro", "-al", "-where", "code = 'DEP-JINCHUAN'", url], capture_output=True, text=True, timeout=60
+        [ogrinfo, "-ro", "-al", "-where", "code = 'DEP-JINCHUAN'", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert detail.returncode == 0, detail.stderr
     assert "POINT (102.15 38.48)" in detail.stdout

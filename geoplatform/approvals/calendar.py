@@ -1,0 +1,72 @@
+"""Working days in China: weekends and public holidays off, official make-up working days (调休) on.
+
+The calendar is data (``geoplatform/data/calendars/cn_public_holidays.csv``, table
+``holiday_calendar``). Deadlines also skip days on which the project was paused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from geoplatform.models import holiday_calendar
+
+ONE_DAY = dt.timedelta(days=1)
+
+Period = tuple[dt.date, dt.date | None]
+"""A closed period of days; an open end (None) means 'until further notice'."""
+
+
+def _in_any(day: dt.date, periods: Iterable[Period]) -> bool:
+    return any(start <= day and (end is None or day <= end) for start, end in periods)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    """Make-up working days: weekends on which people work."""
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def due_date(self, start: dt.date, days: int, kind: str, paused: Iterable[Period] = ()) -> dt.date:
+        """The last day of a limit of ``days`` counted from the day after ``start``.
+
+        ``kind`` is ``working`` (only working days count) or ``calendar``. Days inside a paused period
+        never count. A limit of 0 days is due on ``start`` itself.
+        """
+        paused = list(paused)
+        day, counted = start, 0
+        while counted < days:
+            day += ONE_DAY
+            if _in_any(day, paused):
+                continue
+            if kind == "calendar" or self.is_working_day(day):
+                counted += 1
+            if day - start > dt.timedelta(days=3650):
+                raise ValueError("a deadline more than ten years away: is a pause left open?")
+        return day
+
+    def days_counted(self, start: dt.date, end: dt.date, kind: str, paused: Iterable[Period] = ()) -> int:
+        """How many days of a limit of ``kind`` lie after ``start`` up to and including ``end``."""
+        paused = list(paused)
+        total, day = 0, start
+        while day < end:
+            day += ONE_DAY
+            if not _in_any(day, paused) and (kind == "calendar" or self.is_working_day(day)):
+                total += 1
+        return total
+
+
+def load_calendar(conn: Connection) -> WorkCalendar:
+    rows = conn.execute(select(holiday_calendar.c.day, holiday_calendar.c.kind)).all()
+    return WorkCalendar(
+        holidays=frozenset(day for day, kind in rows if kind == "holiday"),
+        workdays=frozenset(day for day, kind in rows if kind == "workday"),
+    )

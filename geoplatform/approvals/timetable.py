@@ -1,0 +1,106 @@
+"""Timetable status of an approval item, derived (never stored) from its dates and the project's pauses.
+
+States, worst first: overdue, due soon, paused, completed late, on schedule, completed on time, no clock
+(not yet accepted), not applicable. A project's map colour is the worst state of its items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from geoplatform.approvals import workflow
+from geoplatform.approvals.calendar import Period, WorkCalendar
+
+SEVERITY = {
+    "overdue": 7,
+    "due_soon": 6,
+    "paused": 5,
+    "completed_late": 4,
+    "on_schedule": 3,
+    "completed_on_time": 2,
+    "no_clock": 1,
+    "not_applicable": 0,
+}
+DEFAULT_WARN_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The deadlines of one item with paused time taken out."""
+
+    statutory_due: dt.date | None
+    target: dt.date | None
+    paused_days: int
+
+
+@dataclass(frozen=True)
+class Timetable:
+    state: str
+    days: int | None
+    """Days left (on schedule, due soon), days over (overdue, completed late), else None."""
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY[self.state]
+
+
+def _overlap_days(start: dt.date, end: dt.date, periods: Iterable[Period]) -> int:
+    """Calendar days of ``periods`` that fall after ``start`` and up to ``end``."""
+    total = 0
+    for p_start, p_end in periods:
+        lo = max(p_start, start + dt.timedelta(days=1))
+        hi = min(p_end or end, end)
+        if hi >= lo:
+            total += (hi - lo).days + 1
+    return total
+
+
+def clock(
+    *,
+    accepted_on: dt.date | None,
+    decided_on: dt.date | None,
+    target_on: dt.date | None,
+    statutory_days: int,
+    day_kind: str,
+    calendar: WorkCalendar,
+    pauses: Iterable[Period],
+    today: dt.date,
+) -> Clock:
+    """Effective statutory due date and target, each moved later by the paused days since acceptance."""
+    if accepted_on is None:
+        return Clock(None, None, 0)
+    until = decided_on or today
+    periods = [(start, min(end or until, until)) for start, end in pauses if start <= until]
+    statutory = calendar.due_date(accepted_on, statutory_days, day_kind, periods)
+    paused = _overlap_days(accepted_on, until, periods)
+    target = target_on + dt.timedelta(days=paused) if target_on else statutory
+    return Clock(statutory, target, paused)
+
+
+def timetable(
+    status: str,
+    item_clock: Clock,
+    decided_on: dt.date | None,
+    today: dt.date,
+    paused_now: bool,
+    warn_days: int = DEFAULT_WARN_DAYS,
+) -> Timetable:
+    if status in workflow.INACTIVE:
+        return Timetable("not_applicable", None)
+    target = item_clock.target
+    if status in workflow.DECIDED and decided_on is not None:
+        if target is None or decided_on <= target:
+            return Timetable("completed_on_time", None)
+        return Timetable("completed_late", (decided_on - target).days)
+    if target is None or status not in workflow.CLOCK_RUNNING:
+        return Timetable("paused" if paused_now else "no_clock", None)
+    if paused_now:
+        return Timetable("paused", None)
+    left = (target - today).days
+    if left < 0:
+        return Timetable("overdue", -left)
+    if left <= warn_days:
+        return Timetable("due_soon", left)
+    return Timetable("on_schedule", left)
