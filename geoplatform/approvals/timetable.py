@@ -1,7 +1,8 @@
 """Timetable status of an approval item, derived (never stored) from its dates and the project's pauses.
 
-States, worst first: overdue, due soon, paused, completed late, on schedule, completed on time, no clock
-(not yet accepted), not applicable. A project's map colour is the worst state of its items.
+States, worst first: overdue, due soon, paused, on schedule, completed late, completed on time, no clock
+(not yet accepted), not applicable. A project's map colour is the worst state of its items, so what is
+still running outranks what finished late long ago.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ SEVERITY = {
     "overdue": 7,
     "due_soon": 6,
     "paused": 5,
-    "completed_late": 4,
-    "on_schedule": 3,
+    "on_schedule": 4,
+    "completed_late": 3,
     "completed_on_time": 2,
     "no_clock": 1,
     "not_applicable": 0,
