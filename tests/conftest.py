@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 from werkzeug.serving import make_server
 
+from geoplatform.approvals.demo import load_demo_approvals
 from geoplatform.cluster import EmbeddedCluster
 from geoplatform.config import Settings, load_settings
 from geoplatform.database import create_db_engine, migrate, normalise_url
-from geoplatform.approvals.demo import load_demo_approvals
 from geoplatform.demo import load_demo
 from geoplatform.users import create_user
 

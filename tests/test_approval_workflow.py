@@ -294,7 +294,7 @@ class ApprovalMachine(RuleBasedStateMachine):
             min(d for d in (row["submitted_on"], row["accepted_on"]) if d) if row["submitted_on"] else None
         )
         return (
-            first is None or self.day < first or status == workflow.ACCEPTED and row["submitted_on"] is None
+            first is None or self.day < first or (status == workflow.ACCEPTED and row["submitted_on"] is None)
         )
 
     @invariant()

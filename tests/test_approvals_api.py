@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import EDITOR, VIEWER
-from tests.test_auth import basic
 from tests.test_approval_workflow import new_project
+from tests.test_auth import basic
 
 
 def demo_project_with_open_item(engine: Engine) -> tuple[str, str]:
