@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from geoplatform.approvals import service
+from geoplatform.approvals import service, statistics
 from geoplatform.errors import InvalidParameter
 from layers.features_sql import region_range
 from layers.query import commodity_aliases, parse_codes, parse_region
@@ -55,7 +55,9 @@ BOARD_FIELDS = (
     "green_channel",
     *ITEM_FIELDS,
 )
-BOARD_PARAMETERS = frozenset({"status", "kind", "region", "overdue", "green_channel", "commodity", "format"})
+BOARD_PARAMETERS = frozenset(
+    {"status", "kind", "region", "overdue", "green_channel", "commodity", "authority", "format"}
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -276,6 +278,14 @@ def board_csv(rows: list[dict[str, Any]]) -> Response:
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = "attachment; filename=approvals.csv"
     return response
+
+
+@bp.get("/approvals/statistics")
+def approval_statistics() -> Response:
+    """Counts and durations (median, 90th percentile) for the items matching the board's filters."""
+    summary = statistics.summarise(board_rows())
+    summary["overdue"] = [_pick(r, BOARD_FIELDS) for r in summary["overdue"]]
+    return _json(summary)
 
 
 @bp.get("/approvals")

@@ -72,12 +72,15 @@ def add_feature_layer(
     labels: dict[str, Any],
     radius: int = 6,
     outline: str = "#ffffff",
+    colours: dict[str, str] | None = None,
+    status_title: str | None = None,
     show: bool = True,
 ) -> None:
     """Point features as circle markers coloured by status, with a bilingual popup and a record link."""
+    palette = colours or STATUS_COLOURS
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
-        colour = STATUS_COLOURS.get(feature["properties"].get(status_property), OTHER_COLOUR)
+        colour = palette.get(feature["properties"].get(status_property), OTHER_COLOUR)
         return {"color": outline, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.9}
 
     options = json.dumps(
@@ -85,6 +88,7 @@ def add_feature_layer(
             "pagePrefix": page_prefix,
             "statusProperty": status_property,
             "statusList": status_list,
+            "statusTitle": status_title,
             "labels": labels,
         },
         ensure_ascii=False,

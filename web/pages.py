@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import folium
 from flask import Blueprint, render_template
 
+from geoplatform.approvals import service
 from geoplatform.catalogue import deposit_record, project_record
 from geoplatform.errors import NotFound
 from layers.features_sql import fetch_page
 from layers.query import FeatureQuery
 from layers.registry import DEPOSITS, PROJECTS, Layer
-from web import context, maps
+from web import context, maps, timeline
 from web.api import check_code
+from web.approvals_pages import TIMETABLE_COLOURS, allowed_next
 from web.i18n import current_language, label, t
 
 bp = Blueprint("pages", __name__)
@@ -68,10 +71,46 @@ def index() -> str:
         )
         codes = list(context.codelists()[layer.status_codelist])
         legend.append((t(layer.name), outline, maps.legend_entries(codes, labels[layer.status_codelist])))
+    worst = _approval_layer(fmap, labels)
+    legend.append((t("approval_layer"), "#263238", [(TIMETABLE_COLOURS[k], t("tt_" + k)) for k in worst]))
     folium.LayerControl(collapsed=False).add_to(fmap)
     return render_template(
         "index.html", truncated=truncated, shown=MAP_FEATURE_LIMIT, legend=legend, **maps.render_parts(fmap)
     )
+
+
+def _approval_layer(fmap: folium.Map, labels: dict[str, Any]) -> list[str]:
+    """Projects coloured by the worst timetable state of their approvals (hidden until chosen)."""
+    with context.engine().connect() as conn:
+        items = service.item_rows(conn)
+    worst: dict[str, tuple[int, str]] = {}
+    for item in items:
+        current = worst.get(item["project_code"])
+        if current is None or item["severity"] > current[0]:
+            worst[item["project_code"]] = (item["severity"], item["timetable"])
+    collection, _ = _layer_collection(PROJECTS)
+    features = []
+    for feature in collection["features"]:
+        if feature["id"] in worst:
+            feature["properties"]["timetable"] = worst[feature["id"]][1]
+            features.append(feature)
+    labels["timetable"] = {state: t("tt_" + state) for state in TIMETABLE_COLOURS}
+    maps.add_feature_layer(
+        fmap,
+        {"type": "FeatureCollection", "features": features},
+        name=t("approval_layer"),
+        status_property="timetable",
+        status_list="timetable",
+        page_prefix=PROJECTS.page_path.replace("{code}", ""),
+        labels=labels,
+        radius=9,
+        outline="#263238",
+        colours=TIMETABLE_COLOURS,
+        status_title=t("timetable"),
+        show=False,
+    )
+    states = {state for _, state in worst.values()}
+    return [state for state in TIMETABLE_COLOURS if state in states]
 
 
 def _point_map(lon: float, lat: float, title: str) -> dict[str, str]:
@@ -89,12 +128,14 @@ def _point_map(lon: float, lat: float, title: str) -> dict[str, str]:
     return maps.render_parts(fmap)
 
 
-def _record_page(template: str, record: dict[str, Any] | None, what: str) -> str:
+def _record_page(template: str, record: dict[str, Any] | None, what: str, **extra: Any) -> str:
     """A record page: its title in the current language and a small map around the point."""
     if record is None:
         raise NotFound(f"There is no {what} with that code.")
     title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
-    return render_template(template, r=record, title=title, **_point_map(record["lon"], record["lat"], title))
+    return render_template(
+        template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"], title)
+    )
 
 
 @bp.get("/deposits/<code>")
@@ -104,4 +145,18 @@ def deposit_page(code: str) -> str:
 
 @bp.get("/projects/<code>")
 def project_page(code: str) -> str:
-    return _record_page("project.html", project_record(context.engine(), check_code(code)), "project")
+    record = project_record(context.engine(), check_code(code))
+    if record is None:
+        raise NotFound("There is no project with that code.")
+    approvals = service.project_approvals(context.engine(), code)
+    today = dt.date.today()
+    return _record_page(
+        "project.html",
+        record,
+        "project",
+        approvals=approvals,
+        timeline=timeline.layout(approvals["items"], today),
+        colours=TIMETABLE_COLOURS,
+        allowed_next=allowed_next,
+        today=today,
+    )

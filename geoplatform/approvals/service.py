@@ -461,6 +461,13 @@ def project_approvals(engine: Engine, project_code: str, today: dt.date | None =
     }
 
 
+def authorities(engine: Engine) -> list[str]:
+    """The deciding authorities named on items, for the board's filter."""
+    with engine.connect() as conn:
+        query = select(items_t.c.authority).where(items_t.c.authority.is_not(None)).distinct()
+        return list(conn.execute(query.order_by(items_t.c.authority)).scalars())
+
+
 def board(
     engine: Engine,
     *,
@@ -470,6 +477,7 @@ def board(
     overdue: bool | None = None,
     green_channel: bool | None = None,
     commodity: tuple[str, ...] = (),
+    authority: str | None = None,
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Items across all projects with the board's filters (values already validated)."""
@@ -484,6 +492,8 @@ def board(
         conditions.append(projects_t.c.region_code.between(*region))
     if green_channel is not None:
         conditions.append(projects_t.c.green_channel.is_(green_channel))
+    if authority:
+        conditions.append(items_t.c.authority == authority)
     if commodity:
         conditions.append(
             projects_t.c.id.in_(

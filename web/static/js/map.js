@@ -53,7 +53,7 @@
       }
       var commodities = (p.commodities || []).map(function (c) { return label(labels, "commodity", c); });
       row(labels.commoditiesTitle, commodities.join("、"));
-      row(labels.statusTitle, label(labels, options.statusList, p[options.statusProperty]));
+      row(options.statusTitle || labels.statusTitle, label(labels, options.statusList, p[options.statusProperty]));
       row(labels.regionTitle, label(labels, "admin_region", p.region_code));
       box.appendChild(dl);
       var link = el("a", labels.detailsTitle, "gp-popup-link");

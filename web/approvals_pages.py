@@ -1,0 +1,199 @@
+"""Approval pages: the national board (``/approvals``), the dashboard, and the editor forms.
+
+Forms post to these views with a CSRF token; each view checks the role, turns the form into the
+same service call the JSON API makes, and redirects back with a message. Errors are shown, never
+half-applied: the service writes nothing when it refuses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from geoplatform.approvals import service, statistics, workflow
+from geoplatform.errors import GeoplatformError, InvalidParameter
+from web import context
+from web.api import check_code
+from web.approvals_api import BOARD_PARAMETERS, board_rows
+from web.auth import current_account, require_role
+from web.i18n import code_label, t
+
+bp = Blueprint("approvals_pages", __name__)
+
+TIMETABLE_COLOURS = {
+    "overdue": "#c62828",
+    "due_soon": "#ef6c00",
+    "paused": "#6a1b9a",
+    "on_schedule": "#1565c0",
+    "completed_late": "#8d6e63",
+    "completed_on_time": "#2e7d32",
+    "no_clock": "#9e9e9e",
+    "not_applicable": "#cfd8dc",
+}
+
+
+def _filters() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in BOARD_PARAMETERS and k != "format" and v}
+
+
+@bp.get("/approvals")
+def board() -> str:
+    rows = board_rows()
+    filters = _filters()
+    return render_template(
+        "approvals_board.html",
+        rows=rows,
+        filters=filters,
+        authorities=service.authorities(context.engine()),
+        csv_url=url_for("approvals_api.approvals") + "?" + urlencode({**filters, "format": "csv"}),
+        colours=TIMETABLE_COLOURS,
+    )
+
+
+@bp.get("/dashboard")
+def dashboard() -> str:
+    summary = statistics.summarise(board_rows())
+    return render_template(
+        "dashboard.html", s=summary, charts=_charts(summary), filters=_filters(), colours=TIMETABLE_COLOURS
+    )
+
+
+def _charts(summary: dict[str, Any]) -> dict[str, list[tuple[str, Any, str | None]]]:
+    """Rows (label, value, colour) for the dashboard's bar charts, labels in the current language."""
+    green, normal = "#2e7d32", "#1565c0"
+    return {
+        "timetable": [(t("tt_" + k), v, TIMETABLE_COLOURS[k]) for k, v in summary["by_timetable"].items()],
+        "status": [(code_label("approval_status", k), v, None) for k, v in summary["by_status"].items()],
+        "kind": [(code_label("approval_kind", k), v, None) for k, v in summary["by_kind"].items()],
+        "median_by_kind_channel": [
+            (
+                code_label("approval_kind", row["kind"]),
+                row["median"],
+                green if row["green_channel"] else normal,
+            )
+            for row in summary["days_by_kind_and_channel"]
+        ],
+        "p90_by_kind": [
+            (code_label("approval_kind", k), v["p90"], None) for k, v in summary["days_by_kind"].items()
+        ],
+        "median_by_region": [
+            (code_label("admin_region", k), v["median"], None) for k, v in summary["days_by_region"].items()
+        ],
+    }
+
+
+def _form_date(name: str) -> dt.date:
+    raw = request.form.get(name, "")
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidParameter(f"Field '{name}' must be a date written YYYY-MM-DD.") from None
+
+
+def _form_int(name: str) -> int:
+    raw = request.form.get(name, "")
+    if not raw.isdigit():
+        raise InvalidParameter(f"Field '{name}' is missing; reload the page.")
+    return int(raw)
+
+
+def _back(code: str) -> Response:
+    return redirect(url_for("pages.project_page", code=code) + "#approvals")
+
+
+def _apply(code: str, action: Any) -> Response:
+    """Run a service call for a form; show the outcome on the project page either way."""
+    try:
+        action()
+        flash(t("saved"), "ok")
+    except GeoplatformError as error:
+        flash(error.description, "error")
+    return _back(code)
+
+
+def _actor() -> str:
+    account = current_account()
+    assert account is not None
+    return account.username
+
+
+@bp.post("/projects/<code>/approvals/<kind>")
+@require_role("editor")
+def record(code: str, kind: str) -> Response:
+    check_code(code)
+
+    def action() -> None:
+        target = request.form.get("target_on") or None
+        change = service.Change(
+            to_status=request.form.get("status", ""),
+            event_date=_form_date("event_date"),
+            expected_version=_form_int("version"),
+            comment=request.form.get("comment") or None,
+            document_number=request.form.get("document_number") or None,
+            target_on=_form_date("target_on") if target else None,
+            target_reason=request.form.get("target_reason") or None,
+        )
+        service.record_change(context.engine(), code, kind, change, _actor())
+
+    return _apply(code, action)
+
+
+@bp.post("/projects/<code>/approvals/<kind>/target")
+@require_role("editor")
+def target(code: str, kind: str) -> Response:
+    check_code(code)
+    return _apply(
+        code,
+        lambda: service.change_target(
+            context.engine(),
+            code,
+            kind,
+            target_on=_form_date("target_on"),
+            reason=request.form.get("reason", ""),
+            expected_version=_form_int("version"),
+            actor=_actor(),
+            comment=request.form.get("comment") or None,
+        ),
+    )
+
+
+@bp.post("/projects/<code>/pause")
+@require_role("editor")
+def pause(code: str) -> Response:
+    check_code(code)
+    return _apply(
+        code,
+        lambda: service.pause_project(
+            context.engine(),
+            code,
+            started_on=_form_date("started_on"),
+            reason=request.form.get("reason", ""),
+            actor=_actor(),
+        ),
+    )
+
+
+@bp.post("/projects/<code>/resume")
+@require_role("editor")
+def resume(code: str) -> Response:
+    check_code(code)
+    return _apply(
+        code,
+        lambda: service.resume_project(
+            context.engine(),
+            code,
+            ended_on=_form_date("ended_on"),
+            actor=_actor(),
+            comment=request.form.get("comment") or None,
+        ),
+    )
+
+
+def allowed_next(status: str) -> list[str]:
+    """Next statuses for an item's form, in codelist order."""
+    order = list(context.codelists()["approval_status"])
+    return [s for s in order if s in workflow.TRANSITIONS[status]]
