@@ -99,3 +99,52 @@ def test_clicking_a_marker_opens_its_popup(offline_page, live_server) -> None:  
     assert popup.locator("strong").inner_text().strip()
     assert popup.locator("a.gp-popup-link").get_attribute("href").startswith(("/deposits/", "/projects/"))
     assert blocked == [] and errors == []
+
+
+def test_board_and_timeline_in_the_browser_and_an_editor_records_a_step(  # type: ignore[no-untyped-def]
+    browser: Browser, write_app
+) -> None:
+    from tests.conftest import EDITOR, LiveServer
+    from tests.test_approval_workflow import new_project
+
+    engine = write_app.extensions["geoplatform"]["engine"]
+    code = new_project(engine)
+    with LiveServer(write_app) as server:
+        context = browser.new_context(locale="en-US")
+        page = context.new_page()
+        blocked: list[str] = []
+
+        def guard(route: Route) -> None:
+            if route.request.url.startswith(server.url + "/"):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+        page.goto(server.url + "/approvals?overdue=true&lang=en")
+        rows = page.locator("table.gp-board tbody tr")
+        assert rows.count() > 0
+        assert set(rows.evaluate_all("rs => rs.map(r => r.dataset.timetable)")) == {"overdue"}
+
+        page.goto(server.url + "/login?lang=en")
+        page.fill("input[name=username]", EDITOR[0])
+        page.fill("input[name=password]", EDITOR[1])
+        page.click("button[type=submit]")
+        page.goto(server.url + f"/projects/{code}?lang=en")
+        assert page.locator(".gp-gantt-row").count() >= 8
+        form = page.locator("tr.gp-form-row").first
+        form.locator("summary").first.click()
+        form.locator("select[name=status]").first.select_option("submitted")
+        form.locator("input[name=event_date]").first.fill("2025-05-06")
+        form.locator("button[type=submit]").first.click()
+        page.wait_for_url("**#approvals")
+        assert "Saved." in page.locator(".gp-flash").inner_text()
+        assert (
+            page.locator("table.gp-items tr[data-kind=project_approval] .gp-item-status").inner_text()
+            == "Submitted"
+        )
+        history = page.locator("table.gp-history tbody tr", has_text="Not started → Submitted")
+        assert history.count() == 1 and EDITOR[0] in history.inner_text()
+        assert blocked == []
+        context.close()

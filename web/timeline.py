@@ -13,8 +13,7 @@ from typing import Any
 
 def layout(items: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
     dates = [d for i in items for d in (i["submitted_on"], i["decided_on"], i["effective_target_on"]) if d]
-    if not dates:
-        return {"rows": [], "start": None, "end": None, "ticks": []}
+    dates = dates or [today - dt.timedelta(days=90)]  # nothing submitted yet: an empty quarter up to today
     start = min(dates) - dt.timedelta(days=7)
     end = max([*dates, today]) + dt.timedelta(days=7)
     span = (end - start).days
