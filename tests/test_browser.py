@@ -22,6 +22,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+def only_loopback(page: Page, base_url: str) -> list[str]:
+    """Let the page reach only the server under test; return the list that collects refused URLs."""
+    blocked: list[str] = []
+
+    def guard(route: Route) -> None:
+        if route.request.url.startswith(base_url + "/"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    return blocked
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -35,17 +50,8 @@ def offline_page(browser: Browser, live_server) -> Iterator[tuple[Page, list[str
     """A page that may reach only the live server; blocked requests and page errors are recorded."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    blocked: list[str] = []
+    blocked = only_loopback(page, live_server.url)
     errors: list[str] = []
-
-    def guard(route: Route) -> None:
-        if route.request.url.startswith(live_server.url + "/"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page, blocked, errors
     context.close()
@@ -112,16 +118,7 @@ def test_board_and_timeline_in_the_browser_and_an_editor_records_a_step(  # type
     with LiveServer(write_app) as server:
         context = browser.new_context(locale="en-US")
         page = context.new_page()
-        blocked: list[str] = []
-
-        def guard(route: Route) -> None:
-            if route.request.url.startswith(server.url + "/"):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", guard)
+        blocked = only_loopback(page, server.url)
         page.goto(server.url + "/approvals?overdue=true&lang=en")
         rows = page.locator("table.gp-board tbody tr")
         assert rows.count() > 0

@@ -163,14 +163,9 @@ def record_change(
             raise Conflict("The item changed since you read it (version mismatch); reload and try again.")
         workflow.check_transition(item["status"], change.to_status)
         values = _transition_values(conn, item, kind_row, change, project.green_channel)
-        new_version = conn.execute(
-            update(items_t)
-            .where(items_t.c.id == item["id"], items_t.c.version == change.expected_version)
-            .values(**values, status=change.to_status, version=items_t.c.version + 1, updated_at=func.now())
-            .returning(items_t.c.version)
-        ).scalar_one_or_none()
-        if new_version is None:
-            raise Conflict("The item changed since you read it (version mismatch); reload and try again.")
+        new_version = _update_if_unchanged(
+            conn, item["id"], change.expected_version, {**values, "status": change.to_status}
+        )
         _log(
             conn,
             project.id,
@@ -185,6 +180,21 @@ def record_change(
             changes={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()},
         )
         return new_version
+
+
+def _update_if_unchanged(
+    conn: Connection, item_id: int, expected_version: int, values: dict[str, Any]
+) -> int:
+    """Update the item only if it still has ``expected_version``; bump and return the version, else 409."""
+    new_version = conn.execute(
+        update(items_t)
+        .where(items_t.c.id == item_id, items_t.c.version == expected_version)
+        .values(**values, version=items_t.c.version + 1, updated_at=func.now())
+        .returning(items_t.c.version)
+    ).scalar_one_or_none()
+    if new_version is None:
+        raise Conflict("The item changed since you read it (version mismatch); reload and try again.")
+    return new_version
 
 
 def _transition_values(
@@ -275,14 +285,7 @@ def change_target(
         if item["accepted_on"] is None:
             raise InvalidParameter("The clock starts at acceptance: accept the item before setting a target.")
         values = _target_values(conn, target_on, reason, item["accepted_on"], project.green_channel)
-        new_version = conn.execute(
-            update(items_t)
-            .where(items_t.c.id == item["id"], items_t.c.version == expected_version)
-            .values(**values, version=items_t.c.version + 1, updated_at=func.now())
-            .returning(items_t.c.version)
-        ).scalar_one_or_none()
-        if new_version is None:
-            raise Conflict("The item changed since you read it (version mismatch); reload and try again.")
+        new_version = _update_if_unchanged(conn, item["id"], expected_version, values)
         _log(
             conn,
             project.id,
