@@ -165,9 +165,7 @@ def main() -> None:
     raw = psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql"), options=SESSION_OPTIONS)
     results = []
     try:
-        print(
-            f"\n{total:,} deposits; concurrency 1; {args.repeat} timed runs each (medians; p90 in brackets)\n"
-        )
+        print(f"\n{total:,} deposits; concurrency 1; {args.repeat} timed runs each (medians; p90 in brackets)\n")
         floor = timed(lambda: http_get(port, "/api/v1/"), args.repeat)
         print(f"HTTP + WSGI floor (GET /api/v1/, no database): {statistics.median(floor):.1f} ms median\n")
         header = f"{'case':<30} {'matched':>9} {'raw SQL ms':>16} {'API ms':>16} {'API/raw':>8}"

@@ -136,9 +136,7 @@ def deposit_record(engine: Engine, code: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = (
             conn.execute(
-                select(d, func.ST_X(d.c.geom).label("lon"), func.ST_Y(d.c.geom).label("lat")).where(
-                    d.c.code == code
-                )
+                select(d, func.ST_X(d.c.geom).label("lon"), func.ST_Y(d.c.geom).label("lat")).where(d.c.code == code)
             )
             .mappings()
             .first()
@@ -150,9 +148,7 @@ def deposit_record(engine: Engine, code: str) -> dict[str, Any] | None:
         record["commodities"] = [
             dict(r)
             for r in conn.execute(
-                select(dc)
-                .where(dc.c.deposit_id == row["id"])
-                .order_by(dc.c.role != "primary", dc.c.commodity_code)
+                select(dc).where(dc.c.deposit_id == row["id"]).order_by(dc.c.role != "primary", dc.c.commodity_code)
             ).mappings()
         ]
         re_ = ResourceEstimate.__table__

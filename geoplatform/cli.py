@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -150,6 +151,136 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     account = create_user(open_database(_settings()), name, password, role)
     click.echo(f"user {account.username} created with role {account.role}")
+
+
+# -- import ----------------------------------------------------------------------------------------
+@main.command("import")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--target", type=click.Choice(["deposits"]), default="deposits", show_default=True)
+@click.option("--mapping", help="Shipped mapping name (geoplatform, cn-survey, en-deposits) or a .toml file.")
+@click.option("--crs", help="CRS of the coordinate columns, e.g. EPSG:4490, EPSG:4326, EPSG:4547.")
+@click.option("--central-meridian", type=int, help="For Gauss-Krüger eastings without zone prefix (3° zones).")
+@click.option("--packed-dms", is_flag=True, help="Coordinates are packed ddd.mmss (110.002820 = 110°00'28.20\").")
+@click.option(
+    "--accept-legacy-datum",
+    is_flag=True,
+    help="Accept Beijing 1954 / Xian 1980 input with PROJ's ballpark transformation (~100 m).",
+)
+@click.option("--sheet", help="Excel sheet (default: the one whose header fits best).")
+@click.option("--layer", help="GIS layer (default: the first).")
+@click.option("--encoding", help="Text encoding (default: detected; UTF-8 or GB18030/GBK).")
+@click.option("--default-status", help="Development status for rows without one (code or label).")
+@click.option("--on-conflict", type=click.Choice(["update", "skip", "fail"]), default="update", show_default=True)
+@click.option(
+    "--max-reject-ratio",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="Abort without writing when more rows than this share are rejected.",
+)
+@click.option("--dry-run", is_flag=True, help="Read, validate and report; write nothing.")
+@click.option("--preview", is_flag=True, help="Show format, layers, column mapping, CRS and the first rows.")
+@click.option(
+    "--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the reject report here (.csv or .json)."
+)
+@click.option("--user", "username", default="cli", show_default=True, help="Recorded as the batch's user.")
+@click.option("--undo", "undo", type=int, metavar="BATCH", help="Revert an earlier import batch instead.")
+def import_command(
+    file: Path | None,
+    target: str,
+    mapping: str | None,
+    crs: str | None,
+    central_meridian: int | None,
+    packed_dms: bool,
+    accept_legacy_datum: bool,
+    sheet: str | None,
+    layer: str | None,
+    encoding: str | None,
+    default_status: str | None,
+    on_conflict: str,
+    max_reject_ratio: float,
+    dry_run: bool,
+    preview: bool,
+    report: Path | None,
+    username: str,
+    undo: int | None,
+) -> None:
+    """Import a survey file (CSV, TSV, XLSX, Shapefile/.zip, GeoPackage, GeoJSON, KML/KMZ) into the catalogue."""
+    from etl.load import undo_batch
+    from etl.pipeline import ImportRequest, RejectRatioExceeded, import_file
+    from etl.validate import Options
+    from geoplatform.database import open_database
+
+    engine = open_database(_settings())
+    if undo is not None:
+        outcome = undo_batch(engine, undo)
+        click.echo(f"batch {undo} undone: {outcome['deleted']} deposits removed, {outcome['restored']} restored")
+        return
+    if file is None:
+        raise click.UsageError("Give a FILE to import (or --undo BATCH).")
+    if not file.exists():
+        raise click.ClickException("The file does not exist.")
+    request = ImportRequest(
+        path=file,
+        target=target,
+        mapping=mapping,
+        sheet=sheet,
+        layer=layer,
+        encoding=encoding,
+        on_conflict=on_conflict,
+        dry_run=dry_run,
+        max_reject_ratio=max_reject_ratio,
+        username=username,
+        options=Options(
+            crs=crs,
+            central_meridian=central_meridian,
+            packed_dms=packed_dms,
+            accept_legacy_datum=accept_legacy_datum,
+            default_status=default_status,
+        ),
+    )
+    with click.progressbar(length=0, label="importing", show_pos=True) as bar:
+        try:
+            result = import_file(engine, request, progress=lambda n: bar.update(n), preview_only=preview)
+        except RejectRatioExceeded as exceeded:
+            _print_result(exceeded.result, report)
+            raise click.ClickException(exceeded.description) from None
+    _print_result(result, report)
+
+
+def _print_result(result, report: Path | None) -> None:  # type: ignore[no-untyped-def]
+    click.echo(
+        f"file      {result.file_name}  ({result.format}"
+        + (f", layer/sheet {result.layer}" if result.layer else "")
+        + (f", encoding {result.encoding}" if result.encoding else "")
+        + ")"
+    )
+    if result.layers and len(result.layers) > 1:
+        click.echo("layers    " + ", ".join(result.layers))
+    click.echo(f"mapping   {result.mapping}")
+    for name, header in result.columns.items():
+        click.echo(f"          {header!s:<24} -> {name}")
+    if result.unmapped:
+        click.echo("unmapped  " + ", ".join(str(h) for h in result.unmapped))
+    click.echo(f"crs       {result.crs or 'CGCS2000 / WGS 84 geographic (default)'}")
+    for row in result.preview:
+        click.echo("row       " + " | ".join(f"{v}" for v in row.values()))
+    click.echo(f"read {result.rows_read}, accepted {result.rows_accepted}, rejected {result.rows_rejected}")
+    if result.batch_id is not None:
+        click.echo(
+            f"batch {result.batch_id}: {result.inserted} inserted, {result.updated} updated, "
+            f"{result.unchanged} unchanged"
+        )
+    elif result.dry_run:
+        click.echo("dry run: nothing was written")
+    if result.rejects:
+        click.echo("\nrejected rows (first 20):")
+        click.echo(f"{'row':>7}  {'column':<18} {'value':<24} reason")
+        for reject in result.rejects[:20]:
+            click.echo(f"{reject.row:>7}  {reject.column[:18]:<18} {reject.value[:24]:<24} {reject.reason}")
+    if report is not None:
+        report.write_text(result.reject_json() if report.suffix == ".json" else result.reject_csv(), encoding="utf-8")
+        click.echo(f"reject report written to {report}")
 
 
 # -- serve -----------------------------------------------------------------------------------------

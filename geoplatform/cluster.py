@@ -254,9 +254,7 @@ class EmbeddedCluster:
     def info(self) -> ClusterInfo:
         """Connection details of the running cluster."""
         if not self.is_running():
-            raise ClusterError(
-                f"The embedded cluster in {self.base_dir} is not running (geoplatform db start)."
-            )
+            raise ClusterError(f"The embedded cluster in {self.base_dir} is not running (geoplatform db start).")
         stored = json.loads(self.info_file.read_text())
         return ClusterInfo(port=self._running_port(), user=stored["user"], password=stored["password"])
 

@@ -77,8 +77,7 @@ def create_extensions(engine: Engine) -> None:
                 version = conn.execute(text("SHOW server_version_num")).scalar_one()
                 major = int(version) // 10000
                 raise PostGISNotFound(
-                    f"The database server cannot create the {extension} extension ({exc.orig}). "
-                    + install_hint(major)
+                    f"The database server cannot create the {extension} extension ({exc.orig}). " + install_hint(major)
                 ) from None
 
 

@@ -121,9 +121,7 @@ def generate_synthetic(engine: Engine, n: int, seed: float = 0.42) -> int:
     if not -1 <= seed <= 1:
         raise ValueError("seed must be between -1 and 1 (PostgreSQL setseed)")
     with engine.begin() as conn:
-        has_centres = conn.execute(
-            text("SELECT count(*) FROM deposit WHERE code NOT LIKE 'SYN-%'")
-        ).scalar_one()
+        has_centres = conn.execute(text("SELECT count(*) FROM deposit WHERE code NOT LIKE 'SYN-%'")).scalar_one()
         if not has_centres:
             raise ValueError("load the demo deposits first: synthetic deposits cluster around them")
         result = conn.execute(text((SQL_DIR / "synthetic_deposits.sql").read_text()), {"n": n, "seed": seed})

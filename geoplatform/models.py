@@ -166,6 +166,8 @@ class Deposit(Base):
     status: Mapped[str] = mapped_column(ForeignKey("development_status.code"))
     status_as_of: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    """The import batch that last wrote this record (None: entered otherwise)."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
@@ -280,9 +282,7 @@ class Project(Base):
         ),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
         CheckConstraint("(capacity IS NULL) = (capacity_unit IS NULL)", name="capacity_has_unit"),
-        CheckConstraint(
-            "investment_cny_100m IS NULL OR investment_cny_100m >= 0", name="investment_non_negative"
-        ),
+        CheckConstraint("investment_cny_100m IS NULL OR investment_cny_100m >= 0", name="investment_non_negative"),
         Index("ix_project_geom", "geom", postgresql_using="gist"),
         Index("ix_project_stage", "stage"),
         Index("ix_project_region_code", "region_code"),
@@ -400,9 +400,7 @@ class ApprovalEvent(Base):
     changes = mapped_column(JSONB, nullable=True)
 
     __table_args__ = (
-        CheckConstraint(
-            "action IN ('create', 'transition', 'target', 'edit', 'pause', 'resume')", name="action"
-        ),
+        CheckConstraint("action IN ('create', 'transition', 'target', 'edit', 'pause', 'resume')", name="action"),
     )
 
 
@@ -421,3 +419,48 @@ class ProjectPause(Base):
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
         Index("uq_project_pause_open", "project_id", unique=True, postgresql_where=text("ended_on IS NULL")),
     )
+
+
+# -- bulk import ------------------------------------------------------------------------------------
+class ImportBatch(Base):
+    """One import of one file: what was read, by whom, with which mapping and CRS, and what changed."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    target: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(20))
+    layer: Mapped[str | None] = mapped_column(Text)
+    mapping: Mapped[str] = mapped_column(Text)
+    crs: Mapped[str | None] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_inserted: Mapped[int] = mapped_column(Integer)
+    rows_updated: Mapped[int] = mapped_column(Integer)
+    rows_unchanged: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    details = mapped_column(JSONB, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('done', 'undone')", name="status"),
+        CheckConstraint("target IN ('deposits')", name="target"),
+    )
+
+
+class ImportChange(Base):
+    """The state of a record before a batch changed it, so that the batch can be undone."""
+
+    __tablename__ = "import_change"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(8))
+    before = mapped_column(JSONB, nullable=True)
+
+    __table_args__ = (CheckConstraint("action IN ('insert', 'update')", name="action"),)

@@ -50,9 +50,7 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> Acco
     validate_new_user(username, password, role)
     try:
         with engine.begin() as conn:
-            exists = conn.execute(
-                select(_users.c.id).where(func.lower(_users.c.username) == username.lower())
-            ).first()
+            exists = conn.execute(select(_users.c.id).where(func.lower(_users.c.username) == username.lower())).first()
             if exists:
                 raise Conflict("A user with that name exists already.")
             new_id = conn.execute(
@@ -69,9 +67,7 @@ def set_password(engine: Engine, username: str, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidParameter(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
     with engine.begin() as conn:
-        conn.execute(
-            update(_users).where(_users.c.username == username).values(password_hash=_hasher.hash(password))
-        )
+        conn.execute(update(_users).where(_users.c.username == username).values(password_hash=_hasher.hash(password)))
 
 
 def authenticate(engine: Engine, username: str, password: str) -> Account | None:

@@ -127,9 +127,7 @@ def where_clauses(layer: Layer, shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(t.c[layer.status_column] == func.any(bindparam("statuses", type_=ARRAY(String))))
     if shape.region:
         conditions.append(
-            t.c.region_code.between(
-                bindparam("region_low", type_=String), bindparam("region_high", type_=String)
-            )
+            t.c.region_code.between(bindparam("region_low", type_=String), bindparam("region_high", type_=String))
         )
     return conditions
 
@@ -213,11 +211,7 @@ def estimate_sql(shape: Shape) -> tuple[str, dict[str, Any]]:
 def feature_statement(layer_name: str) -> Select:
     """One feature by its public code, as JSON text (no row when the code is unknown)."""
     layer = LAYERS[layer_name]
-    one = (
-        select(*_page_columns(layer))
-        .where(layer.table.c.code == bindparam("code", type_=String))
-        .subquery("one")
-    )
+    one = select(*_page_columns(layer)).where(layer.table.c.code == bindparam("code", type_=String)).subquery("one")
     return select(cast(_feature_object(layer, one), Text))
 
 

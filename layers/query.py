@@ -42,9 +42,7 @@ class FeatureQuery:
         """The filter parameters as they appear in a URL (for next/prev links)."""
         args: dict[str, str] = {}
         if self.bbox:
-            args["bbox"] = ",".join(
-                repr(v) for v in (self.bbox.minx, self.bbox.miny, self.bbox.maxx, self.bbox.maxy)
-            )
+            args["bbox"] = ",".join(repr(v) for v in (self.bbox.minx, self.bbox.miny, self.bbox.maxx, self.bbox.maxy))
         if self.commodities:
             args["commodity"] = ",".join(self.commodities)
         if self.statuses:
@@ -85,9 +83,7 @@ def parse_int(raw: str | None, name: str, default: int, minimum: int, maximum: i
     return value
 
 
-def parse_codes(
-    raw: str | None, name: str, allowed: Mapping[str, Any], aliases: Mapping[str, str]
-) -> tuple[str, ...]:
+def parse_codes(raw: str | None, name: str, allowed: Mapping[str, Any], aliases: Mapping[str, str]) -> tuple[str, ...]:
     """Comma-separated codes, each a known code (or alias such as a chemical symbol)."""
     if raw is None or raw.strip() == "":
         return ()

@@ -62,18 +62,14 @@ class Layer:
 
 def _deposit_derived(page: FromClause) -> list[Label]:
     link = DepositCommodity.__table__
-    ordered = func.array_agg(
-        aggregate_order_by(link.c.commodity_code, link.c.role != "primary", link.c.commodity_code)
-    )
+    ordered = func.array_agg(aggregate_order_by(link.c.commodity_code, link.c.role != "primary", link.c.commodity_code))
     commodities = (
         select(func.coalesce(ordered, literal_column("ARRAY[]::varchar[]")))
         .where(link.c.deposit_id == page.c.id)
         .scalar_subquery()
     )
     primary = (
-        select(link.c.commodity_code)
-        .where(link.c.deposit_id == page.c.id, link.c.role == "primary")
-        .scalar_subquery()
+        select(link.c.commodity_code).where(link.c.deposit_id == page.c.id, link.c.role == "primary").scalar_subquery()
     )
     return [commodities.label("commodities"), primary.label("primary_commodity")]
 
@@ -83,9 +79,7 @@ def _project_derived(page: FromClause) -> list[Label]:
     deposit = Deposit.__table__
     commodities = (
         select(
-            func.array_agg(
-                aggregate_order_by(project_commodity.c.commodity_code, project_commodity.c.commodity_code)
-            )
+            func.array_agg(aggregate_order_by(project_commodity.c.commodity_code, project_commodity.c.commodity_code))
         )
         .where(project_commodity.c.project_id == page.c.id)
         .scalar_subquery()

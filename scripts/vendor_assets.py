@@ -120,9 +120,7 @@ def resolve_package_dir(path: Path, package: str, version: str) -> Path:
         raise SystemExit(f"{path}: no package.json found (expected an extracted npm tarball)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("name") != package or manifest.get("version") != version:
-        raise SystemExit(
-            f"{root}: is {manifest.get('name')}@{manifest.get('version')}, expected {package}@{version}"
-        )
+        raise SystemExit(f"{root}: is {manifest.get('name')}@{manifest.get('version')}, expected {package}@{version}")
     return root
 
 
@@ -219,9 +217,7 @@ def geometry_to_geojson(geometry: dict[str, Any], arcs: Sequence[Ring]) -> dict[
     return None  # null geometries and non-areal types are not part of a country basemap
 
 
-def topology_to_feature_collection(
-    topology: dict[str, Any], object_name: str = "countries"
-) -> dict[str, Any]:
+def topology_to_feature_collection(topology: dict[str, Any], object_name: str = "countries") -> dict[str, Any]:
     """Decode ``topology.objects[object_name]`` into a GeoJSON FeatureCollection.
 
     Each feature keeps ``properties.name`` and the object's ``id`` (also copied to
@@ -307,9 +303,7 @@ def validate_feature_collection(collection: dict[str, Any]) -> dict[str, Any]:
             china_bbox = bbox
     if china_bbox is None:
         errors.append('no feature named "China"')
-    elif any(
-        abs(got - want) > CHINA_BBOX_TOLERANCE for got, want in zip(china_bbox, CHINA_BBOX, strict=True)
-    ):
+    elif any(abs(got - want) > CHINA_BBOX_TOLERANCE for got, want in zip(china_bbox, CHINA_BBOX, strict=True)):
         errors.append(f"China bbox {china_bbox} is not near {list(CHINA_BBOX)}")
     return {
         "features": len(features),
@@ -336,9 +330,7 @@ def vendor_leaflet(package_root: Path, dest: Path = LEAFLET_DIR) -> list[Path]:
     return written
 
 
-def vendor_basemap(
-    package_root: Path, resolution: str, dest: Path = BASEMAP_DIR
-) -> tuple[Path, dict[str, Any]]:
+def vendor_basemap(package_root: Path, resolution: str, dest: Path = BASEMAP_DIR) -> tuple[Path, dict[str, Any]]:
     """Decode world-atlas' countries TopoJSON, validate it and write it to *dest*.
 
     With ``resolution="auto"`` the finest of :data:`RESOLUTIONS` whose output fits in
@@ -380,9 +372,7 @@ def print_summary(summary: dict[str, Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--leaflet-dir", type=Path, help=f"extracted {LEAFLET_PACKAGE}@{LEAFLET_VERSION} tarball"
-    )
+    parser.add_argument("--leaflet-dir", type=Path, help=f"extracted {LEAFLET_PACKAGE}@{LEAFLET_VERSION} tarball")
     parser.add_argument(
         "--world-atlas-dir", type=Path, help=f"extracted {WORLD_ATLAS_PACKAGE}@{WORLD_ATLAS_VERSION} tarball"
     )

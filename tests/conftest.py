@@ -71,9 +71,7 @@ def admin_connection(url: URL) -> psycopg.Connection:
 def clone_database(server: URL, name: str) -> URL:
     with admin_connection(server) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE))
-        )
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(TEMPLATE)))
     return server.set(database=name)
 
 

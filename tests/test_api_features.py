@@ -44,9 +44,7 @@ def get_json(client, url: str, status: int = 200) -> Any:  # type: ignore[no-unt
     return json.loads(response.data)
 
 
-def sql_codes(
-    engine: Engine, where: str = "TRUE", params: dict | None = None, table: str = "deposit"
-) -> set[str]:
+def sql_codes(engine: Engine, where: str = "TRUE", params: dict | None = None, table: str = "deposit") -> set[str]:
     with engine.connect() as conn:
         return set(conn.execute(text(f"SELECT code FROM {table} d WHERE {where}"), params or {}).scalars())  # noqa: S608
 

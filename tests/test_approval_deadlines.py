@@ -57,10 +57,7 @@ def test_paused_days_do_not_count(calendar: WorkCalendar) -> None:
     # The pause covers five working days (Mar 5, 6, 7, 10, 11): the deadline moves five working days.
     assert plain == D(2025, 3, 17)
     assert paused == D(2025, 3, 24)
-    assert (
-        calendar.days_counted(D(2025, 3, 3), D(2025, 3, 24), "working", [(D(2025, 3, 5), D(2025, 3, 11))])
-        == 10
-    )
+    assert calendar.days_counted(D(2025, 3, 3), D(2025, 3, 24), "working", [(D(2025, 3, 5), D(2025, 3, 11))]) == 10
 
 
 def test_a_pause_is_excluded_from_overrun(calendar: WorkCalendar) -> None:

@@ -80,9 +80,7 @@ def test_editor_records_a_step_through_the_form(write_app, fresh_engine: Engine)
     assert "version mismatch" in client.get(f"/projects/{code}?lang=en").get_data(as_text=True)
     assert item(fresh_engine, code, "eia_report")["version"] == 2
     # An illegal transition via the form is explained and changes nothing.
-    client.post(
-        f"/projects/{code}/approvals/eia_report", data={**form, "version": "2", "status": "not_started"}
-    )
+    client.post(f"/projects/{code}/approvals/eia_report", data={**form, "version": "2", "status": "not_started"})
     assert "can only become" in client.get(f"/projects/{code}?lang=en").get_data(as_text=True)
     assert item(fresh_engine, code, "eia_report")["status"] == "submitted"
 
@@ -91,20 +89,12 @@ def test_forms_need_csrf_and_an_editor(write_app, fresh_engine: Engine) -> None:
     client = write_app.test_client()
     code = new_project(fresh_engine)
     form = {"version": "1", "status": "submitted", "event_date": "2025-04-01"}
-    assert (
-        client.post(f"/projects/{code}/approvals/eia_report", data=form).status_code == 400
-    )  # no CSRF token
+    assert client.post(f"/projects/{code}/approvals/eia_report", data=form).status_code == 400  # no CSRF token
     token = csrf_token(client)  # a valid token of this anonymous session, from the login form
-    assert (
-        client.post(f"/projects/{code}/approvals/eia_report", data={**form, "csrf_token": token}).status_code
-        == 401
-    )
+    assert client.post(f"/projects/{code}/approvals/eia_report", data={**form, "csrf_token": token}).status_code == 401
     login(client, VIEWER)
     token = csrf_token(client, f"/projects/{code}")
-    assert (
-        client.post(f"/projects/{code}/approvals/eia_report", data={**form, "csrf_token": token}).status_code
-        == 403
-    )
+    assert client.post(f"/projects/{code}/approvals/eia_report", data={**form, "csrf_token": token}).status_code == 403
     assert (
         client.post(
             f"/projects/{code}/pause", data={"csrf_token": token, "started_on": "2025-01-01", "reason": "x"}

@@ -128,12 +128,8 @@ def test_target_changes_need_a_typed_reason_and_green_targets_need_the_green_cha
     fresh_engine: Engine,
 ) -> None:
     code = new_project(fresh_engine)
-    service.record_change(
-        fresh_engine, code, "eia_report", service.Change("submitted", dt.date(2025, 5, 6), 1), "e"
-    )
-    service.record_change(
-        fresh_engine, code, "eia_report", service.Change("accepted", dt.date(2025, 5, 8), 2), "e"
-    )
+    service.record_change(fresh_engine, code, "eia_report", service.Change("submitted", dt.date(2025, 5, 6), 1), "e")
+    service.record_change(fresh_engine, code, "eia_report", service.Change("accepted", dt.date(2025, 5, 8), 2), "e")
     with pytest.raises(InvalidParameter, match="green-channel"):
         service.change_target(
             fresh_engine,
@@ -169,9 +165,7 @@ def test_target_changes_need_a_typed_reason_and_green_targets_need_the_green_cha
     assert (row["target_on"], row["target_reason"]) == (dt.date(2025, 8, 1), "extension")
     assert events(fresh_engine, code, "eia_report")[-1]["action"] == "target"
     green = new_project(fresh_engine, green=True)
-    service.record_change(
-        fresh_engine, green, "eia_report", service.Change("submitted", dt.date(2025, 5, 6), 1), "e"
-    )
+    service.record_change(fresh_engine, green, "eia_report", service.Change("submitted", dt.date(2025, 5, 6), 1), "e")
     service.record_change(
         fresh_engine,
         green,
@@ -193,13 +187,9 @@ def test_pause_and_resume_are_recorded_and_stop_the_clock(fresh_engine: Engine) 
         fresh_engine, code, "mining_licence", service.Change("accepted", TODAY - dt.timedelta(50), 2), "e"
     )
     assert item(fresh_engine, code, "mining_licence")["timetable"] == "overdue"  # 40 days, 50 gone
-    service.pause_project(
-        fresh_engine, code, started_on=TODAY - dt.timedelta(45), reason="补充勘查", actor="e"
-    )
+    service.pause_project(fresh_engine, code, started_on=TODAY - dt.timedelta(45), reason="补充勘查", actor="e")
     with pytest.raises(Conflict):
-        service.pause_project(
-            fresh_engine, code, started_on=TODAY - dt.timedelta(40), reason="again", actor="e"
-        )
+        service.pause_project(fresh_engine, code, started_on=TODAY - dt.timedelta(40), reason="again", actor="e")
     assert item(fresh_engine, code, "mining_licence")["timetable"] == "paused"
     service.resume_project(fresh_engine, code, ended_on=TODAY - dt.timedelta(20), actor="e")
     row = item(fresh_engine, code, "mining_licence")
@@ -279,9 +269,7 @@ class ApprovalMachine(RuleBasedStateMachine):
                 "hypothesis",
             )
         except (InvalidParameter, Conflict):
-            assert (
-                stale or status not in workflow.TRANSITIONS[self.model_status] or self._date_problem(status)
-            )
+            assert stale or status not in workflow.TRANSITIONS[self.model_status] or self._date_problem(status)
             return
         assert not stale
         assert status in workflow.TRANSITIONS[self.model_status]
@@ -290,12 +278,8 @@ class ApprovalMachine(RuleBasedStateMachine):
 
     def _date_problem(self, status: str) -> bool:
         row = item(self.engine, self.code, "safety_design")
-        first = (
-            min(d for d in (row["submitted_on"], row["accepted_on"]) if d) if row["submitted_on"] else None
-        )
-        return (
-            first is None or self.day < first or (status == workflow.ACCEPTED and row["submitted_on"] is None)
-        )
+        first = min(d for d in (row["submitted_on"], row["accepted_on"]) if d) if row["submitted_on"] else None
+        return first is None or self.day < first or (status == workflow.ACCEPTED and row["submitted_on"] is None)
 
     @invariant()
     def database_agrees_with_the_model(self) -> None:

@@ -91,9 +91,7 @@ def test_bad_events_get_4xx_with_a_message_and_write_nothing(
     client = write_app.test_client()
     code = new_project(fresh_engine)
     before = client.get(f"/api/v1/projects/{code}/approvals").json
-    response = client.post(
-        f"/api/v1/projects/{code}/approvals/{kind}/events", json=body, headers=basic(EDITOR)
-    )
+    response = client.post(f"/api/v1/projects/{code}/approvals/{kind}/events", json=body, headers=basic(EDITOR))
     assert response.status_code == status
     assert fragment in response.json["description"]
     assert client.get(f"/api/v1/projects/{code}/approvals").json == before
@@ -163,9 +161,7 @@ def test_board_filters_match_the_items(client, engine: Engine) -> None:
     overdue = client.get("/api/v1/approvals?overdue=true").json["items"]
     assert overdue and all(i["timetable"] == "overdue" for i in overdue)
     assert len(overdue) == sum(1 for i in everything if i["timetable"] == "overdue")
-    licences = client.get(
-        "/api/v1/approvals?kind=mining_licence&status=approved,approved_with_conditions"
-    ).json
+    licences = client.get("/api/v1/approvals?kind=mining_licence&status=approved,approved_with_conditions").json
     assert licences["items"] and all(i["kind"] == "mining_licence" for i in licences["items"])
     sichuan = client.get("/api/v1/approvals?region=510000").json["items"]
     assert sichuan and all(i["region_code"].startswith("51") for i in sichuan)

@@ -40,9 +40,7 @@ def test_anonymous_write_is_refused_with_401_and_changes_nothing(write_app, fres
     before = status_of(fresh_engine, "DEP-JINCHUAN")
     response = client.patch("/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers={"X-CSRFToken": "x"})
     assert response.status_code in (400, 401)
-    response = client.patch(
-        "/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers=basic(("nobody", "wrong-pass"))
-    )
+    response = client.patch("/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers=basic(("nobody", "wrong-pass")))
     assert response.status_code == 401
     assert response.json["code"] == "AuthenticationRequired"
     assert "Basic" in response.headers["WWW-Authenticate"]
@@ -50,16 +48,12 @@ def test_anonymous_write_is_refused_with_401_and_changes_nothing(write_app, fres
 
 
 def test_viewer_write_is_forbidden(write_app) -> None:
-    response = write_app.test_client().patch(
-        "/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers=basic(VIEWER)
-    )
+    response = write_app.test_client().patch("/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers=basic(VIEWER))
     assert response.status_code == 403
 
 
 def test_editor_with_basic_auth_changes_a_deposit(write_app, fresh_engine: Engine) -> None:
-    response = write_app.test_client().patch(
-        "/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers=basic(EDITOR)
-    )
+    response = write_app.test_client().patch("/api/v1/deposits/DEP-JINCHUAN", json=CHANGE, headers=basic(EDITOR))
     assert response.status_code == 200, response.data
     assert response.json["properties"]["status"] == "care_and_maintenance"
     assert status_of(fresh_engine, "DEP-JINCHUAN") == "care_and_maintenance"
@@ -76,13 +70,9 @@ def test_editor_with_basic_auth_changes_a_deposit(write_app, fresh_engine: Engin
         {},
     ],
 )
-def test_editor_writes_are_validated_and_nothing_is_written(
-    write_app, fresh_engine: Engine, body: dict
-) -> None:
+def test_editor_writes_are_validated_and_nothing_is_written(write_app, fresh_engine: Engine, body: dict) -> None:
     before = status_of(fresh_engine, "DEP-JINCHUAN")
-    response = write_app.test_client().patch(
-        "/api/v1/deposits/DEP-JINCHUAN", json=body, headers=basic(EDITOR)
-    )
+    response = write_app.test_client().patch("/api/v1/deposits/DEP-JINCHUAN", json=body, headers=basic(EDITOR))
     assert response.status_code == 400
     assert response.json["code"] == "InvalidParameterValue"
     assert status_of(fresh_engine, "DEP-JINCHUAN") == before
@@ -150,9 +140,7 @@ def test_login_redirects_only_to_local_paths(write_app) -> None:
 def test_passwords_are_stored_as_argon2_hashes_and_names_are_unique(fresh_engine: Engine) -> None:
     create_user(fresh_engine, "Li.Ming", "a-long-password", "editor")
     with fresh_engine.connect() as conn:
-        stored = conn.execute(
-            text("SELECT password_hash FROM app_user WHERE username = 'Li.Ming'")
-        ).scalar_one()
+        stored = conn.execute(text("SELECT password_hash FROM app_user WHERE username = 'Li.Ming'")).scalar_one()
     assert stored.startswith("$argon2id$") and "a-long-password" not in stored
     assert authenticate(fresh_engine, "li.ming", "a-long-password").role == "editor"
     assert authenticate(fresh_engine, "Li.Ming", "wrong") is None

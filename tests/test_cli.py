@@ -41,9 +41,7 @@ def test_user_create_reads_the_password_from_stdin(fresh_url: URL, fresh_engine,
     assert result.returncode == 0, result.stderr
     assert "wang.fang" in result.stdout and "editor" in result.stdout
     assert authenticate(fresh_engine, "wang.fang", "correct-horse-battery").role == "editor"
-    again = run_cli(
-        "user", "create", "wang.fang", "--password-stdin", env=env, stdin="correct-horse-battery\n"
-    )
+    again = run_cli("user", "create", "wang.fang", "--password-stdin", env=env, stdin="correct-horse-battery\n")
     assert again.returncode != 0
     assert "exists already" in again.stderr and "Traceback" not in again.stderr
 

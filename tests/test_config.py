@@ -40,9 +40,7 @@ def test_environment_variables_override_defaults(tmp_path: Path) -> None:
         ({"GEOPLATFORM_DATABASE_URL": "mysql://x"}, "postgresql"),
     ],
 )
-def test_contradictory_settings_fail_at_start_up(
-    environ: dict[str, str], message: str, tmp_path: Path
-) -> None:
+def test_contradictory_settings_fail_at_start_up(environ: dict[str, str], message: str, tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(environ={**environ, "GEOPLATFORM_DATA_DIR": str(tmp_path)})
 

@@ -22,13 +22,9 @@ def test_demo_has_at_least_60_well_known_deposits_across_china(engine: Engine) -
         names = set(conn.execute(text("SELECT name_zh FROM deposit")).scalars())
         provinces = conn.execute(text("SELECT count(DISTINCT region_code) FROM deposit")).scalar_one()
         outside = conn.execute(
-            text(
-                "SELECT count(*) FROM deposit WHERE NOT ST_Intersects(geom, ST_MakeEnvelope(73, 18, 136, 54, 4326))"
-            )
+            text("SELECT count(*) FROM deposit WHERE NOT ST_Intersects(geom, ST_MakeEnvelope(73, 18, 136, 54, 4326))")
         ).scalar_one()
-        marked = conn.execute(
-            text("SELECT count(*) FROM deposit WHERE source ILIKE '%approximate%'")
-        ).scalar_one()
+        marked = conn.execute(text("SELECT count(*) FROM deposit WHERE source ILIKE '%approximate%'")).scalar_one()
     assert len(names) >= 60
     assert provinces >= 15
     assert outside == 0
@@ -59,10 +55,7 @@ def test_a_broken_demo_file_loads_nothing(fresh_engine: Engine, tmp_path: Path) 
         load_demo(fresh_engine, tmp_path)
     assert counts(fresh_engine) == before
     with fresh_engine.connect() as conn:
-        assert (
-            conn.execute(text("SELECT name_en FROM deposit WHERE code = 'DEP-JINCHUAN'")).scalar_one()
-            == "changed"
-        )
+        assert conn.execute(text("SELECT name_en FROM deposit WHERE code = 'DEP-JINCHUAN'")).scalar_one() == "changed"
 
 
 def test_synthetic_generator_is_deterministic_clustered_and_idempotent(fresh_engine: Engine) -> None:

@@ -18,9 +18,7 @@ def ogrinfo() -> str:
     return OGRINFO
 
 
-def test_ogrinfo_reads_every_deposit_with_attributes_and_lon_lat(
-    ogrinfo: str, live_server, engine: Engine
-) -> None:  # type: ignore[no-untyped-def]
+def test_ogrinfo_reads_every_deposit_with_attributes_and_lon_lat(ogrinfo: str, live_server, engine: Engine) -> None:  # type: ignore[no-untyped-def]
     url = f"GeoJSON:{live_server.url}/api/v1/deposits?limit=10000"
     summary = subprocess.run([ogrinfo, "-ro", "-so", "-al", url], capture_output=True, text=True, timeout=60)
     assert summary.returncode == 0, summary.stderr

@@ -10,9 +10,7 @@ from sqlalchemy import Engine, text
 def test_map_page_embeds_every_demo_feature_and_only_local_assets(client, engine: Engine) -> None:
     html = client.get("/?lang=zh").get_data(as_text=True)
     with engine.connect() as conn:
-        codes = list(
-            conn.execute(text("SELECT code FROM deposit UNION ALL SELECT code FROM project")).scalars()
-        )
+        codes = list(conn.execute(text("SELECT code FROM deposit UNION ALL SELECT code FROM project")).scalars())
     assert len(codes) >= 60
     for code in codes:
         assert f'"{code}"' in html

@@ -85,17 +85,14 @@ def test_resource_categories_are_the_five_of_gbt_17766_2020_split_into_resources
 def test_exploration_stages_accept_legacy_reconnaissance_as_deprecated(engine: Engine) -> None:
     with engine.connect() as conn:
         rows = {
-            r.name_zh: r.deprecated
-            for r in conn.execute(text("SELECT name_zh, deprecated FROM exploration_stage"))
+            r.name_zh: r.deprecated for r in conn.execute(text("SELECT name_zh, deprecated FROM exploration_stage"))
         }
     assert rows == {"预查": True, "普查": False, "详查": False, "勘探": False}
 
 
 def test_admin_regions_are_the_34_province_level_gb2260_codes(engine: Engine) -> None:
     with engine.connect() as conn:
-        rows = dict(
-            conn.execute(text("SELECT code, name_zh FROM admin_region WHERE level = 'province'")).all()
-        )
+        rows = dict(conn.execute(text("SELECT code, name_zh FROM admin_region WHERE level = 'province'")).all())
     assert len(rows) == 34
     assert rows["630000"] == "青海省" and rows["510000"] == "四川省" and rows["540000"] == "西藏自治区"
 

@@ -44,9 +44,7 @@ def feature_collection(layer: Layer, query: FeatureQuery) -> str:
         page = fetch_page(conn, layer, query, settings.count_limit)
     links = [{"rel": "self", "type": GEOJSON, "href": _page_url(layer, query, query.offset)}]
     if page.has_more:
-        links.append(
-            {"rel": "next", "type": GEOJSON, "href": _page_url(layer, query, query.offset + query.limit)}
-        )
+        links.append({"rel": "next", "type": GEOJSON, "href": _page_url(layer, query, query.offset + query.limit)})
     if query.offset > 0:
         links.append(
             {
@@ -67,8 +65,7 @@ def feature_collection(layer: Layer, query: FeatureQuery) -> str:
 def check_code(code: str) -> str:
     if not CODE_RE.fullmatch(code):
         raise InvalidParameter(
-            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' "
-            "(e.g. DEP-JINCHUAN)."
+            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' (e.g. DEP-JINCHUAN)."
         )
     return code
 
@@ -152,9 +149,7 @@ def patch_item(layer_name: str, code: str) -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         raise InvalidParameter(
-            "The body must be a JSON object with fields to change: "
-            + ", ".join(EDITABLE_FIELDS[layer.name])
-            + "."
+            "The body must be a JSON object with fields to change: " + ", ".join(EDITABLE_FIELDS[layer.name]) + "."
         )
     update_record(
         context.engine(),

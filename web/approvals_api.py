@@ -67,9 +67,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False, default=_jsonable), status=status, mimetype="application/json"
-    )
+    return Response(json.dumps(body, ensure_ascii=False, default=_jsonable), status=status, mimetype="application/json")
 
 
 def _pick(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
@@ -247,9 +245,7 @@ def board_rows() -> list[dict[str, Any]]:
     """The national list with the filters of the request (shared by the API and the board page)."""
     unknown = set(request.args) - BOARD_PARAMETERS - {"lang"}
     if unknown:
-        raise InvalidParameter(
-            "Unknown query parameter; accepted: " + ", ".join(sorted(BOARD_PARAMETERS)) + "."
-        )
+        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(BOARD_PARAMETERS)) + ".")
     lists = context.codelists()
     region = parse_region(request.args.get("region"), lists["admin_region"])
     return service.board(

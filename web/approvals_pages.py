@@ -77,9 +77,7 @@ def _charts(summary: dict[str, Any]) -> dict[str, list[tuple[str, Any, str | Non
             )
             for row in summary["days_by_kind_and_channel"]
         ],
-        "p90_by_kind": [
-            (code_label("approval_kind", k), v["p90"], None) for k, v in summary["days_by_kind"].items()
-        ],
+        "p90_by_kind": [(code_label("approval_kind", k), v["p90"], None) for k, v in summary["days_by_kind"].items()],
         "median_by_region": [
             (code_label("admin_region", k), v["median"], None) for k, v in summary["days_by_region"].items()
         ],

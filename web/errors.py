@@ -50,9 +50,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Response:
-        return error_response(
-            400, "CSRFError", "The form's CSRF token is missing or invalid; reload the page."
-        )
+        return error_response(400, "CSRFError", "The form's CSRF token is missing or invalid; reload the page.")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

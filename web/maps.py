@@ -98,9 +98,7 @@ def add_feature_layer(
         name=name,
         marker=folium.CircleMarker(radius=radius, fill=True),
         style_function=style,
-        on_each_feature=JsCode(
-            f"function (feature, layer) {{ geoplatform.bindPopup(feature, layer, {options}); }}"
-        ),
+        on_each_feature=JsCode(f"function (feature, layer) {{ geoplatform.bindPopup(feature, layer, {options}); }}"),
         show=show,
     ).add_to(fmap)
 

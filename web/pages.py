@@ -29,9 +29,7 @@ MAP_FEATURE_LIMIT = 5000
 def _labels() -> dict[str, Any]:
     lists = context.codelists()
     wanted = ("commodity", "development_status", "project_stage", "admin_region")
-    labels: dict[str, Any] = {
-        name: {code: label(row) for code, row in lists[name].items()} for name in wanted
-    }
+    labels: dict[str, Any] = {name: {code: label(row) for code, row in lists[name].items()} for name in wanted}
     labels.update(
         nameProperty="name_zh" if current_language() == "zh" else "name_en",
         commoditiesTitle=t("commodities"),
@@ -133,9 +131,7 @@ def _record_page(template: str, record: dict[str, Any] | None, what: str, **extr
     if record is None:
         raise NotFound(f"There is no {what} with that code.")
     title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
-    return render_template(
-        template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"], title)
-    )
+    return render_template(template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"], title))
 
 
 @bp.get("/deposits/<code>")

@@ -69,16 +69,12 @@ def _play(
     for index, item in enumerate(ordered):
         submitted_ago = start - index * rng.randint(10, 30)
         still_open = index >= len(ordered) - pending
-        _history(
-            engine, code, item, kinds[item["kind"]], calendar, today, rng, submitted_ago, green, still_open
-        )
+        _history(engine, code, item, kinds[item["kind"]], calendar, today, rng, submitted_ago, green, still_open)
     renewal = stage == "operation" and "mining_licence" in {i["kind"] for i in items} and rng.random() < 0.35
     if renewal:
         service.add_item(engine, code, "mining_licence_renewal", ACTOR)
         item = next(
-            i
-            for i in service.project_approvals(engine, code, today)["items"]
-            if i["kind"] == "mining_licence_renewal"
+            i for i in service.project_approvals(engine, code, today)["items"] if i["kind"] == "mining_licence_renewal"
         )
         _history(
             engine,

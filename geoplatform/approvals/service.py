@@ -50,9 +50,9 @@ class Change:
 
 
 def _project(conn: Connection, code: str, *, lock: bool = False) -> Any:
-    query = select(
-        projects_t.c.id, projects_t.c.code, projects_t.c.project_type, projects_t.c.green_channel
-    ).where(projects_t.c.code == code)
+    query = select(projects_t.c.id, projects_t.c.code, projects_t.c.project_type, projects_t.c.green_channel).where(
+        projects_t.c.code == code
+    )
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise NotFound("There is no project with that code.")
@@ -107,9 +107,7 @@ def create_items_from_template(engine: Engine, project_code: str, actor: str) ->
     with engine.begin() as conn:
         project = _project(conn, project_code, lock=True)
         kinds = conn.execute(
-            select(approval_template.c.approval_kind).where(
-                approval_template.c.project_type == project.project_type
-            )
+            select(approval_template.c.approval_kind).where(approval_template.c.project_type == project.project_type)
         ).scalars()
         return sum(_add_item(conn, project, kind, actor) for kind in kinds)
 
@@ -182,9 +180,7 @@ def record_change(
         return new_version
 
 
-def _update_if_unchanged(
-    conn: Connection, item_id: int, expected_version: int, values: dict[str, Any]
-) -> int:
+def _update_if_unchanged(conn: Connection, item_id: int, expected_version: int, values: dict[str, Any]) -> int:
     """Update the item only if it still has ``expected_version``; bump and return the version, else 409."""
     new_version = conn.execute(
         update(items_t)
@@ -245,9 +241,7 @@ def _target_values(
 ) -> dict[str, Any]:
     if not reason:
         raise InvalidParameter("A change of target date needs a reason (target_reason).")
-    known = conn.execute(
-        select(target_change_reason.c.code).where(target_change_reason.c.code == reason)
-    ).first()
+    known = conn.execute(select(target_change_reason.c.code).where(target_change_reason.c.code == reason)).first()
     if known is None:
         raise InvalidParameter("Unknown target_reason; see /api/v1/codelists/target_change_reason.")
     if reason == "green_channel" and not green_channel:
@@ -295,9 +289,7 @@ def change_target(
             dt.date.today(),
             reason=reason,
             comment=comment,
-            changes={
-                "target_on": [item["target_on"] and item["target_on"].isoformat(), target_on.isoformat()]
-            },
+            changes={"target_on": [item["target_on"] and item["target_on"].isoformat(), target_on.isoformat()]},
         )
         return new_version
 
@@ -325,9 +317,7 @@ def pause_project(
         last_end = last.scalar_one()
         if last_end is not None and started_on <= last_end:
             raise InvalidParameter("A pause cannot start before the previous one ended.")
-        conn.execute(
-            insert(pauses_t).values(project_id=project.id, started_on=started_on, reason=reason_text)
-        )
+        conn.execute(insert(pauses_t).values(project_id=project.id, started_on=started_on, reason=reason_text))
         _log(conn, project.id, None, actor, "pause", started_on, reason=reason_text)
 
 
@@ -441,15 +431,9 @@ def project_approvals(engine: Engine, project_code: str, today: dt.date | None =
             ).mappings()
         ]
         pauses = _pauses(conn, [project.id])[project.id]
-    open_items = [
-        i for i in items if i["status"] not in workflow.GRANTED and i["status"] not in workflow.INACTIVE
-    ]
+    open_items = [i for i in items if i["status"] not in workflow.GRANTED and i["status"] not in workflow.INACTIVE]
     dated = [i for i in open_items if i["effective_target_on"] is not None]
-    next_gate = (
-        min(dated, key=lambda i: i["effective_target_on"])
-        if dated
-        else (open_items[0] if open_items else None)
-    )
+    next_gate = min(dated, key=lambda i: i["effective_target_on"]) if dated else (open_items[0] if open_items else None)
     worst = max((i["severity"] for i in items), default=0)
     return {
         "project": project_code,
@@ -500,9 +484,7 @@ def board(
     if commodity:
         conditions.append(
             projects_t.c.id.in_(
-                select(project_commodity.c.project_id).where(
-                    project_commodity.c.commodity_code.in_(commodity)
-                )
+                select(project_commodity.c.project_id).where(project_commodity.c.commodity_code.in_(commodity))
             )
         )
     with engine.connect() as conn:

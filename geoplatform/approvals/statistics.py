@@ -51,7 +51,5 @@ def summarise(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
             for (kind, green), v in sorted(by_kind_channel.items())
         ],
         "days_by_region": {region: _percentiles(v) for region, v in sorted(by_region.items())},
-        "overdue": sorted(
-            (r for r in rows if r["timetable"] == "overdue"), key=lambda r: -(r["timetable_days"] or 0)
-        ),
+        "overdue": sorted((r for r in rows if r["timetable"] == "overdue"), key=lambda r: -(r["timetable_days"] or 0)),
     }

@@ -51,6 +51,4 @@ def check_transition(current: str, new: str) -> None:
     if new not in allowed:
         if not allowed:
             raise InvalidParameter(f"An item that is '{current}' is final and cannot change any more.")
-        raise InvalidParameter(
-            f"An item that is '{current}' can only become: " + ", ".join(sorted(allowed)) + "."
-        )
+        raise InvalidParameter(f"An item that is '{current}' can only become: " + ", ".join(sorted(allowed)) + ".")

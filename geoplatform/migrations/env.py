@@ -11,9 +11,7 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = config.attributes["engine"]
     with engine.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_metadata, include_object=_include_object
-        )
+        context.configure(connection=connection, target_metadata=target_metadata, include_object=_include_object)
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()

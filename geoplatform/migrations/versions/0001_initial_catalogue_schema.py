@@ -45,9 +45,7 @@ def upgrade() -> None:
         sa.Column("sort_order", sa.Integer(), server_default="0", nullable=False),
         sa.Column("deprecated", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.CheckConstraint("code ~ '^[1-9][0-9]{5}$'", name=op.f("ck_admin_region_gb2260")),
-        sa.CheckConstraint(
-            "level IN ('province', 'prefecture', 'county')", name=op.f("ck_admin_region_level")
-        ),
+        sa.CheckConstraint("level IN ('province', 'prefecture', 'county')", name=op.f("ck_admin_region_level")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_admin_region")),
     )
     op.create_table(
@@ -81,9 +79,7 @@ def upgrade() -> None:
         sa.Column("symbol", sa.String(length=12), nullable=True),
         sa.Column("commodity_group", sa.String(length=12), nullable=False),
         sa.Column("strategic", sa.Boolean(), server_default=sa.text("false"), nullable=False),
-        sa.CheckConstraint(
-            "commodity_group IN ('energy', 'metal', 'nonmetal')", name=op.f("ck_commodity_group")
-        ),
+        sa.CheckConstraint("commodity_group IN ('energy', 'metal', 'nonmetal')", name=op.f("ck_commodity_group")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_commodity")),
     )
     op.create_table(
@@ -93,9 +89,7 @@ def upgrade() -> None:
         sa.Column("name_zh", sa.Text(), nullable=False),
         sa.Column("name_en", sa.Text(), nullable=True),
         sa.Column("uscc", sa.String(length=18), nullable=True),
-        sa.CheckConstraint(
-            "uscc IS NULL OR gp_uscc_valid(uscc)", name=op.f("ck_company_uscc_check_character")
-        ),
+        sa.CheckConstraint("uscc IS NULL OR gp_uscc_valid(uscc)", name=op.f("ck_company_uscc_check_character")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_company")),
         sa.UniqueConstraint("key", name=op.f("uq_company_key")),
         sa.UniqueConstraint("uscc", name=op.f("uq_company_uscc")),
@@ -174,9 +168,7 @@ def upgrade() -> None:
         sa.Column("deprecated", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("quantity", sa.String(length=16), nullable=False),
         sa.Column("to_base", sa.Numeric(), nullable=False),
-        sa.CheckConstraint(
-            "quantity IN ('mass', 'grade', 'concentration', 'capacity')", name=op.f("ck_unit_quantity")
-        ),
+        sa.CheckConstraint("quantity IN ('mass', 'grade', 'concentration', 'capacity')", name=op.f("ck_unit_quantity")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_unit")),
     )
     op.create_table(
@@ -223,21 +215,15 @@ def upgrade() -> None:
             "ST_IsValid(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
             name=op.f("ck_deposit_geom_valid"),
         ),
-        sa.CheckConstraint(
-            "footprint IS NULL OR ST_IsValid(footprint)", name=op.f("ck_deposit_footprint_valid")
-        ),
+        sa.CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name=op.f("ck_deposit_footprint_valid")),
         sa.ForeignKeyConstraint(
             ["deposit_type"], ["deposit_type.code"], name=op.f("fk_deposit_deposit_type_deposit_type")
         ),
         sa.ForeignKeyConstraint(
             ["region_code"], ["admin_region.code"], name=op.f("fk_deposit_region_code_admin_region")
         ),
-        sa.ForeignKeyConstraint(
-            ["size_class"], ["size_class.code"], name=op.f("fk_deposit_size_class_size_class")
-        ),
-        sa.ForeignKeyConstraint(
-            ["stage"], ["exploration_stage.code"], name=op.f("fk_deposit_stage_exploration_stage")
-        ),
+        sa.ForeignKeyConstraint(["size_class"], ["size_class.code"], name=op.f("fk_deposit_size_class_size_class")),
+        sa.ForeignKeyConstraint(["stage"], ["exploration_stage.code"], name=op.f("fk_deposit_stage_exploration_stage")),
         sa.ForeignKeyConstraint(
             ["status"], ["development_status.code"], name=op.f("fk_deposit_status_development_status")
         ),
@@ -278,16 +264,12 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("code ~ '^[A-Z0-9][A-Z0-9_-]{1,39}$'", name=op.f("ck_project_code_format")),
-        sa.CheckConstraint(
-            "(capacity IS NULL) = (capacity_unit IS NULL)", name=op.f("ck_project_capacity_has_unit")
-        ),
+        sa.CheckConstraint("(capacity IS NULL) = (capacity_unit IS NULL)", name=op.f("ck_project_capacity_has_unit")),
         sa.CheckConstraint(
             "ST_IsValid(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
             name=op.f("ck_project_geom_valid"),
         ),
-        sa.CheckConstraint(
-            "capacity IS NULL OR capacity >= 0", name=op.f("ck_project_capacity_non_negative")
-        ),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name=op.f("ck_project_capacity_non_negative")),
         sa.CheckConstraint(
             "investment_cny_100m IS NULL OR investment_cny_100m >= 0",
             name=op.f("ck_project_investment_non_negative"),
@@ -300,9 +282,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["region_code"], ["admin_region.code"], name=op.f("fk_project_region_code_admin_region")
         ),
-        sa.ForeignKeyConstraint(
-            ["stage"], ["project_stage.code"], name=op.f("fk_project_stage_project_stage")
-        ),
+        sa.ForeignKeyConstraint(["stage"], ["project_stage.code"], name=op.f("fk_project_stage_project_stage")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_project")),
         sa.UniqueConstraint("code", name=op.f("uq_project_code")),
     )
@@ -318,17 +298,13 @@ def upgrade() -> None:
         sa.Column("unit_code", sa.String(length=40), nullable=False),
         sa.Column("large_min", sa.Numeric(), nullable=False),
         sa.Column("medium_min", sa.Numeric(), nullable=False),
-        sa.CheckConstraint(
-            "large_min > medium_min AND medium_min > 0", name=op.f("ck_size_class_threshold_ordered")
-        ),
+        sa.CheckConstraint("large_min > medium_min AND medium_min > 0", name=op.f("ck_size_class_threshold_ordered")),
         sa.ForeignKeyConstraint(
             ["commodity_code"],
             ["commodity.code"],
             name=op.f("fk_size_class_threshold_commodity_code_commodity"),
         ),
-        sa.ForeignKeyConstraint(
-            ["unit_code"], ["unit.code"], name=op.f("fk_size_class_threshold_unit_code_unit")
-        ),
+        sa.ForeignKeyConstraint(["unit_code"], ["unit.code"], name=op.f("fk_size_class_threshold_unit_code_unit")),
         sa.PrimaryKeyConstraint("commodity_code", "subtype", name=op.f("pk_size_class_threshold")),
     )
     op.create_table(
@@ -339,12 +315,8 @@ def upgrade() -> None:
         sa.Column("grade", sa.Numeric(), nullable=True),
         sa.Column("grade_unit", sa.String(length=40), nullable=True),
         sa.CheckConstraint("role IN ('primary', 'associated')", name=op.f("ck_deposit_commodity_role")),
-        sa.CheckConstraint(
-            "(grade IS NULL) = (grade_unit IS NULL)", name=op.f("ck_deposit_commodity_grade_has_unit")
-        ),
-        sa.CheckConstraint(
-            "grade IS NULL OR grade >= 0", name=op.f("ck_deposit_commodity_grade_non_negative")
-        ),
+        sa.CheckConstraint("(grade IS NULL) = (grade_unit IS NULL)", name=op.f("ck_deposit_commodity_grade_has_unit")),
+        sa.CheckConstraint("grade IS NULL OR grade >= 0", name=op.f("ck_deposit_commodity_grade_non_negative")),
         sa.ForeignKeyConstraint(
             ["commodity_code"], ["commodity.code"], name=op.f("fk_deposit_commodity_commodity_code_commodity")
         ),
@@ -354,9 +326,7 @@ def upgrade() -> None:
             name=op.f("fk_deposit_commodity_deposit_id_deposit"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["grade_unit"], ["unit.code"], name=op.f("fk_deposit_commodity_grade_unit_unit")
-        ),
+        sa.ForeignKeyConstraint(["grade_unit"], ["unit.code"], name=op.f("fk_deposit_commodity_grade_unit_unit")),
         sa.PrimaryKeyConstraint("deposit_id", "commodity_code", name=op.f("pk_deposit_commodity")),
     )
     op.create_index(
@@ -432,18 +402,14 @@ def upgrade() -> None:
             "(contained IS NULL) = (contained_unit IS NULL)",
             name=op.f("ck_resource_estimate_contained_has_unit"),
         ),
-        sa.CheckConstraint(
-            "(grade IS NULL) = (grade_unit IS NULL)", name=op.f("ck_resource_estimate_grade_has_unit")
-        ),
+        sa.CheckConstraint("(grade IS NULL) = (grade_unit IS NULL)", name=op.f("ck_resource_estimate_grade_has_unit")),
         sa.CheckConstraint(
             "(ore_tonnage IS NULL) = (ore_unit IS NULL)", name=op.f("ck_resource_estimate_ore_has_unit")
         ),
         sa.CheckConstraint(
             "contained IS NULL OR contained >= 0", name=op.f("ck_resource_estimate_contained_non_negative")
         ),
-        sa.CheckConstraint(
-            "grade IS NULL OR grade >= 0", name=op.f("ck_resource_estimate_grade_non_negative")
-        ),
+        sa.CheckConstraint("grade IS NULL OR grade >= 0", name=op.f("ck_resource_estimate_grade_non_negative")),
         sa.CheckConstraint(
             "ore_tonnage IS NOT NULL OR contained IS NOT NULL", name=op.f("ck_resource_estimate_has_quantity")
         ),
@@ -467,9 +433,7 @@ def upgrade() -> None:
             name=op.f("fk_resource_estimate_deposit_id_deposit"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["grade_unit"], ["unit.code"], name=op.f("fk_resource_estimate_grade_unit_unit")
-        ),
+        sa.ForeignKeyConstraint(["grade_unit"], ["unit.code"], name=op.f("fk_resource_estimate_grade_unit_unit")),
         sa.ForeignKeyConstraint(
             ["method"],
             ["classification_method.code"],
@@ -478,9 +442,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["ore_unit"], ["unit.code"], name=op.f("fk_resource_estimate_ore_unit_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_resource_estimate")),
     )
-    op.create_index(
-        op.f("ix_resource_estimate_deposit_id"), "resource_estimate", ["deposit_id"], unique=False
-    )
+    op.create_index(op.f("ix_resource_estimate_deposit_id"), "resource_estimate", ["deposit_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -132,9 +132,7 @@ def upgrade() -> None:
             name=op.f("ck_approval_item_decided_after_submitted"),
         ),
         sa.CheckConstraint("version >= 1", name=op.f("ck_approval_item_version_positive")),
-        sa.ForeignKeyConstraint(
-            ["kind"], ["approval_kind.code"], name=op.f("fk_approval_item_kind_approval_kind")
-        ),
+        sa.ForeignKeyConstraint(["kind"], ["approval_kind.code"], name=op.f("fk_approval_item_kind_approval_kind")),
         sa.ForeignKeyConstraint(
             ["project_id"],
             ["project.id"],
@@ -200,9 +198,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["item_id"], ["approval_item.id"], name=op.f("fk_approval_event_item_id_approval_item")
         ),
-        sa.ForeignKeyConstraint(
-            ["project_id"], ["project.id"], name=op.f("fk_approval_event_project_id_project")
-        ),
+        sa.ForeignKeyConstraint(["project_id"], ["project.id"], name=op.f("fk_approval_event_project_id_project")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_approval_event")),
     )
     op.create_index(op.f("ix_approval_event_item_id"), "approval_event", ["item_id"], unique=False)
@@ -213,9 +209,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TABLE approval_event")  # drops its triggers too
     op.execute("DROP FUNCTION gp_refuse_history_change()")
-    op.drop_index(
-        "uq_project_pause_open", table_name="project_pause", postgresql_where=sa.text("ended_on IS NULL")
-    )
+    op.drop_index("uq_project_pause_open", table_name="project_pause", postgresql_where=sa.text("ended_on IS NULL"))
     op.drop_index(op.f("ix_project_pause_project_id"), table_name="project_pause")
     op.drop_table("project_pause")
     op.drop_index("uq_approval_item_project_kind", table_name="approval_item")

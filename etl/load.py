@@ -1,0 +1,259 @@
+"""Loading validated deposits: COPY into a staging table, then set-based upserts in one transaction.
+
+Only rows that differ from what is stored are written, so importing the same file twice changes
+nothing. Before a stored row is changed its previous state is kept in ``import_change``; with the
+records the batch inserted, that is what :func:`undo_batch` needs. A batch either commits whole or
+leaves the database as it was (the staging table is dropped with the transaction).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+from sqlalchemy import Connection, Engine, text
+
+from etl.staging import _psycopg, create_staging_table
+from geoplatform.errors import Conflict, NotFound
+
+STAGE = "stage_import_deposits"
+STAGE_COLUMNS = (
+    "row",
+    "code",
+    "name_zh",
+    "name_en",
+    "lon",
+    "lat",
+    "footprint",
+    "region_code",
+    "deposit_type",
+    "stage",
+    "size_class",
+    "status",
+    "status_as_of",
+    "source",
+    "commodities",
+    "grade",
+    "grade_unit",
+)
+COMPARED = (
+    "name_zh",
+    "name_en",
+    "region_code",
+    "deposit_type",
+    "stage",
+    "size_class",
+    "status",
+    "status_as_of",
+    "source",
+)
+
+
+# Fixed column names only: the statement text never contains input.
+_CHANGED = " OR ".join(f"d.{c} IS DISTINCT FROM t.{c}" for c in COMPARED) + (
+    " OR NOT ST_Equals(d.geom, t.geom) OR d.footprint IS DISTINCT FROM t.footprint"
+    " OR c.commodities IS DISTINCT FROM t.commodities"
+    " OR c.grade IS DISTINCT FROM t.grade OR c.grade_unit IS DISTINCT FROM t.grade_unit"
+)
+_CHANGED_FROM = (
+    "CREATE TEMP TABLE changed_codes ON COMMIT DROP AS SELECT t.code FROM typed_import t "
+    "JOIN deposit d ON d.code = t.code LEFT JOIN current_commodities c ON c.code = t.code"
+)
+CHANGED_CODES_SQL = f"{_CHANGED_FROM} WHERE {_CHANGED}"
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def open_stage(conn: Connection) -> None:
+    create_staging_table(conn, STAGE, STAGE_COLUMNS)
+
+
+def copy_records(conn: Connection, records: Iterable[tuple[Any, ...]]) -> int:
+    """Stream validated records into the staging table (COPY; text columns, cast later in SQL)."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(STAGE), sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
+    )
+    count = 0
+    with _psycopg(conn).cursor() as cursor, cursor.copy(statement) as copy:
+        for record in records:
+            row = list(record)
+            row[6] = row[6].hex() if row[6] is not None else None  # footprint WKB
+            row[14] = json.dumps(row[14])  # commodities, first = primary
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _typed_stage() -> str:
+    """The staging rows cast to the deposit columns; a code repeated in the file keeps its last row."""
+    return """
+    CREATE TEMP TABLE typed_import ON COMMIT DROP AS
+    SELECT DISTINCT ON (code)
+           code, name_zh, name_en,
+           ST_SetSRID(ST_MakePoint(lon::float8, lat::float8), 4326) AS geom,
+           CASE WHEN footprint IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(decode(footprint, 'hex')), 4326) END
+               AS footprint,
+           region_code, deposit_type, stage, size_class, status, status_as_of::date AS status_as_of, source,
+           ARRAY(SELECT jsonb_array_elements_text(commodities::jsonb)) AS commodities,
+           grade::numeric AS grade, grade_unit, row::int AS row
+    FROM stage_import_deposits
+    ORDER BY code, row::int DESC
+    """
+
+
+def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
+    """Insert new deposits, update changed ones (keeping before-images), leave equal ones alone."""
+    conn.execute(text(_typed_stage()))
+    conn.execute(text("CREATE INDEX ON typed_import (code)"))
+    conn.execute(text("ANALYZE typed_import"))
+    existing = conn.execute(text("SELECT count(*) FROM typed_import t JOIN deposit d ON d.code = t.code")).scalar_one()
+    if on_conflict == "fail" and existing:
+        raise Conflict(f"{existing} codes of this file exist already (--on-conflict fail); nothing was imported.")
+    # Current commodities of the deposits the file names, to compare and to keep for undo.
+    conn.execute(
+        text("""
+        CREATE TEMP TABLE current_commodities ON COMMIT DROP AS
+        SELECT d.code,
+               array_agg(dc.commodity_code::text ORDER BY dc.role <> 'primary', dc.commodity_code)
+                   FILTER (WHERE dc.commodity_code IS NOT NULL) AS commodities,
+               max(dc.grade) FILTER (WHERE dc.role = 'primary') AS grade,
+               max(dc.grade_unit) FILTER (WHERE dc.role = 'primary') AS grade_unit
+        FROM deposit d JOIN typed_import t ON t.code = d.code
+        LEFT JOIN deposit_commodity dc ON dc.deposit_id = d.id
+        GROUP BY d.code
+    """)
+    )
+    updated = 0
+    if on_conflict == "update":
+        conn.execute(text(CHANGED_CODES_SQL))
+        conn.execute(
+            text("""
+            INSERT INTO import_change (batch_id, code, action, before)
+            SELECT :batch, d.code, 'update',
+                   to_jsonb(d) - 'geom' - 'footprint' - 'updated_at'
+                   || jsonb_build_object('geom_wkt', ST_AsText(d.geom), 'footprint_wkt', ST_AsText(d.footprint),
+                                         'commodities', (SELECT jsonb_agg(jsonb_build_object(
+                                             'commodity_code', dc.commodity_code, 'role', dc.role,
+                                             'grade', dc.grade, 'grade_unit', dc.grade_unit))
+                                          FROM deposit_commodity dc WHERE dc.deposit_id = d.id))
+            FROM deposit d JOIN changed_codes x ON x.code = d.code
+        """),
+            {"batch": batch_id},
+        )
+        updated = conn.execute(
+            text("""
+            UPDATE deposit d SET name_zh = t.name_zh, name_en = t.name_en, geom = t.geom, footprint = t.footprint,
+                   region_code = t.region_code, deposit_type = t.deposit_type, stage = t.stage,
+                   size_class = t.size_class, status = t.status, status_as_of = t.status_as_of, source = t.source,
+                   batch_id = :batch, updated_at = now()
+            FROM typed_import t JOIN changed_codes x ON x.code = t.code
+            WHERE d.code = t.code
+        """),
+            {"batch": batch_id},
+        ).rowcount
+        conn.execute(
+            text("""
+            DELETE FROM deposit_commodity dc USING deposit d, changed_codes x
+            WHERE dc.deposit_id = d.id AND d.code = x.code
+        """)
+        )
+    else:
+        conn.execute(text("CREATE TEMP TABLE changed_codes (code varchar) ON COMMIT DROP"))
+    inserted = conn.execute(
+        text("""
+        WITH new AS (
+            INSERT INTO deposit (code, name_zh, name_en, geom, footprint, region_code, deposit_type, stage, size_class,
+                                 status, status_as_of, source, batch_id)
+            SELECT t.code, t.name_zh, t.name_en, t.geom, t.footprint, t.region_code, t.deposit_type, t.stage,
+                   t.size_class, t.status, t.status_as_of, t.source, :batch
+            FROM typed_import t WHERE NOT EXISTS (SELECT 1 FROM deposit d WHERE d.code = t.code)
+            RETURNING code
+        ), logged AS (
+            INSERT INTO import_change (batch_id, code, action) SELECT :batch, code, 'insert' FROM new RETURNING code
+        )
+        INSERT INTO changed_codes SELECT code FROM logged
+    """),
+        {"batch": batch_id},
+    ).rowcount
+    conn.execute(
+        text("""
+        INSERT INTO deposit_commodity (deposit_id, commodity_code, role, grade, grade_unit)
+        SELECT d.id, c.code, CASE WHEN c.n = 1 THEN 'primary' ELSE 'associated' END,
+               CASE WHEN c.n = 1 THEN t.grade END, CASE WHEN c.n = 1 AND t.grade IS NOT NULL THEN t.grade_unit END
+        FROM typed_import t
+        JOIN changed_codes x ON x.code = t.code
+        JOIN deposit d ON d.code = t.code
+        CROSS JOIN LATERAL unnest(t.commodities) WITH ORDINALITY AS c(code, n)
+    """)
+    )
+    total = conn.execute(text("SELECT count(*) FROM typed_import")).scalar_one()
+    return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+
+def undo_batch(engine: Engine, batch_id: int) -> dict[str, int]:
+    """Revert a batch: delete what it inserted, restore what it updated — if no later batch touched them."""
+    with engine.begin() as conn:
+        batch = conn.execute(
+            text("SELECT id, status FROM import_batch WHERE id = :b FOR UPDATE"), {"b": batch_id}
+        ).first()
+        if batch is None:
+            raise NotFound("There is no import batch with that number.")
+        if batch.status != "done":
+            raise Conflict("That batch has been undone already.")
+        later = conn.execute(
+            text("""
+            SELECT count(*) FROM import_change later JOIN import_change mine ON mine.code = later.code
+            JOIN import_batch b ON b.id = later.batch_id
+            WHERE mine.batch_id = :b AND later.batch_id > :b AND b.status = 'done'
+        """),
+            {"b": batch_id},
+        ).scalar_one()
+        if later:
+            raise Conflict("A later import changed the same records; undo that batch first.")
+        deleted = conn.execute(
+            text("""
+            DELETE FROM deposit d USING import_change c
+            WHERE c.batch_id = :b AND c.action = 'insert' AND d.code = c.code
+        """),
+            {"b": batch_id},
+        ).rowcount
+        restored = conn.execute(
+            text("""
+            UPDATE deposit d SET name_zh = b->>'name_zh', name_en = b->>'name_en',
+                   geom = ST_GeomFromText(b->>'geom_wkt', 4326),
+                   footprint = ST_GeomFromText(b->>'footprint_wkt', 4326),
+                   region_code = b->>'region_code', deposit_type = b->>'deposit_type', stage = b->>'stage',
+                   size_class = b->>'size_class', status = b->>'status', status_as_of = (b->>'status_as_of')::date,
+                   source = b->>'source', batch_id = (b->>'batch_id')::int, updated_at = now()
+            FROM (SELECT code, before AS b FROM import_change WHERE batch_id = :b AND action = 'update') c
+            WHERE d.code = c.code
+        """),
+            {"b": batch_id},
+        ).rowcount
+        conn.execute(
+            text("""
+            DELETE FROM deposit_commodity dc USING deposit d, import_change c
+            WHERE c.batch_id = :b AND c.action = 'update' AND d.code = c.code AND dc.deposit_id = d.id
+        """),
+            {"b": batch_id},
+        )
+        conn.execute(
+            text("""
+            INSERT INTO deposit_commodity (deposit_id, commodity_code, role, grade, grade_unit)
+            SELECT d.id, e->>'commodity_code', e->>'role', (e->>'grade')::numeric, e->>'grade_unit'
+            FROM import_change c JOIN deposit d ON d.code = c.code
+            CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.before->'commodities', '[]'::jsonb)) AS e
+            WHERE c.batch_id = :b AND c.action = 'update'
+        """),
+            {"b": batch_id},
+        )
+        conn.execute(text("UPDATE import_batch SET status = 'undone' WHERE id = :b"), {"b": batch_id})
+    return {"deleted": deleted, "restored": restored}

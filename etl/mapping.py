@@ -1,0 +1,143 @@
+"""Header mappings: which source column feeds which domain field, declared in TOML files.
+
+A mapping lists, per domain field, the header spellings it accepts. Headers are compared after
+normalisation (full-width → half-width, case, spaces, a unit in brackets set aside: ``资源量（万吨）`` is
+header ``资源量`` with unit ``万吨``). Without ``--mapping`` the shipped mapping that matches the most
+headers wins, and the choice is reported. Headers no field takes are reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geoplatform.errors import InvalidParameter
+
+MAPPING_DIR = Path(__file__).parent / "mappings"
+DEPOSIT_FIELDS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "commodities",
+    "lon",
+    "lat",
+    "lon_d",
+    "lon_m",
+    "lon_s",
+    "lat_d",
+    "lat_m",
+    "lat_s",
+    "gk_x",
+    "gk_y",
+    "region_code",
+    "deposit_type",
+    "stage",
+    "size_class",
+    "status",
+    "status_as_of",
+    "source",
+    "grade",
+    "grade_unit",
+)
+UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")
+
+
+def normalise_header(header: str) -> tuple[str, str | None]:
+    """(comparable header, unit in brackets or None)."""
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    unit = None
+    match = UNIT_RE.match(text)
+    if match and match.group("name"):
+        text, unit = match.group("name"), match.group("unit").strip() or None
+    text = re.sub(r"[\s_\-./]+", " ", text).strip().lower()
+    return text, unit
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    title: str
+    target: str
+    fields: dict[str, tuple[str, ...]]
+    zero_means_missing: frozenset[str] = frozenset()
+    source_path: str = ""
+
+    def resolve(self, headers: list[str]) -> Resolution:
+        """Assign source headers to fields (first alias that matches wins; a header serves one field)."""
+        normalised = {h: normalise_header(h) for h in headers}
+        taken: dict[str, str] = {}
+        units: dict[str, str] = {}
+        used: set[str] = set()
+        for field_name, aliases in self.fields.items():
+            wanted = [normalise_header(a)[0] for a in aliases]
+            for alias in wanted:
+                match = next((h for h in headers if h not in used and normalised[h][0] == alias), None)
+                if match is not None:
+                    taken[field_name] = match
+                    used.add(match)
+                    if normalised[match][1]:
+                        units[field_name] = normalised[match][1]  # type: ignore[assignment]
+                    break
+        unmapped = [h for h in headers if h not in used and str(h).strip() and not str(h).startswith("_")]
+        return Resolution(self, taken, units, unmapped)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A mapping applied to one file's headers."""
+
+    mapping: Mapping
+    columns: dict[str, str]
+    """field → source header"""
+    units: dict[str, str] = field(default_factory=dict)
+    """field → unit written in the header's brackets"""
+    unmapped: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return len(self.columns)
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidParameter(f"The mapping file cannot be read: {type(exc).__name__}.") from None
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise InvalidParameter("A mapping file needs a [fields] table.")
+    unknown = set(fields) - set(DEPOSIT_FIELDS)
+    if unknown:
+        raise InvalidParameter("The mapping names unknown fields: " + ", ".join(sorted(unknown)) + ".")
+    options = data.get("options", {})
+    return Mapping(
+        name=str(data.get("name", path.stem)),
+        title=str(data.get("title", path.stem)),
+        target=str(data.get("target", "deposits")),
+        fields={k: tuple(str(a) for a in v) for k, v in fields.items()},
+        zero_means_missing=frozenset(options.get("zero_means_missing", [])),
+        source_path=str(path),
+    )
+
+
+def shipped_mappings() -> list[Mapping]:
+    return [load_mapping(p) for p in sorted(MAPPING_DIR.glob("*.toml"))]
+
+
+def choose_mapping(headers: list[str], requested: str | None = None) -> Resolution:
+    """The requested mapping (shipped name or file path), else the shipped one that fits best."""
+    if requested:
+        path = Path(requested)
+        if path.suffix == ".toml" and path.exists():
+            return load_mapping(path).resolve(headers)
+        for mapping in shipped_mappings():
+            if mapping.name == requested:
+                return mapping.resolve(headers)
+        raise InvalidParameter("Unknown mapping: give a shipped mapping name or a .toml file.")
+    best = max((m.resolve(headers) for m in shipped_mappings()), key=lambda r: r.score)
+    if best.score == 0:
+        raise InvalidParameter("No column of this file matches a known field; choose a mapping with --mapping.")
+    return best

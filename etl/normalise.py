@@ -1,0 +1,260 @@
+"""Turning survey values into domain values: codes, numbers with Chinese units, dates, sentinels.
+
+Each function takes one raw text value and returns the domain value, ``None`` for "not reported", or
+raises :class:`ValueProblem` whose message becomes a reject reason. Lookups are built once per import
+from the codelists (Chinese and English labels, codes, chemical symbols and common variants).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SENTINELS = frozenset(
+    {
+        "",
+        "<null>",
+        "null",
+        "none",
+        "nan",
+        "n.d.",
+        "nd",
+        "n/a",
+        "na",
+        "-",
+        "--",
+        "—",
+        "/",
+        "无",
+        "不详",
+        "未知",
+        "空",
+    }
+)
+COMMODITY_SPLIT = re.compile(r"\s*(?:[,，、;；/|&＋+]|\+/-|±|和|及|与|\band\b)\s*")
+CHINESE_UNITS = {
+    "万吨": ("t", 10_000),
+    "亿吨": ("t", 100_000_000),
+    "千吨": ("t", 1000),
+    "吨": ("t", 1),
+    "万t": ("t", 10_000),
+    "kt": ("t", 1000),
+    "mt": ("t", 1_000_000),
+    "t": ("t", 1),
+}
+EXTRA_COMMODITY_ALIASES = {
+    "ree": "rare_earths",
+    "tree": "rare_earths",
+    "稀土矿": "rare_earths",
+    "轻稀土": "rare_earths",
+    "重稀土": "rare_earths",
+    "离子吸附型稀土": "rare_earths",
+    "rare earth": "rare_earths",
+    "rare earth elements": "rare_earths",
+    "石墨": "graphite",
+    "晶质石墨": "graphite",
+    "鳞片石墨": "graphite",
+    "钾": "potash",
+    "钾盐": "potash",
+    "铂族": "pgm",
+    "铂族金属": "pgm",
+    "pge": "pgm",
+    "pgm": "pgm",
+    "platinum group metals": "pgm",
+    "锂辉石": "lithium",
+    "锂云母": "lithium",
+    "卤水锂": "lithium",
+    "li2o": "lithium",
+    "lce": "lithium",
+    "铁矿石": "iron",
+    "铝土矿": "aluminium",
+    "aluminum": "aluminium",
+    "bauxite": "aluminium",
+    "磷矿": "phosphate",
+    "phosphorus": "phosphate",
+    "wolfram": "tungsten",
+    "cesium": "cesium",
+    "金矿": "gold",
+    "岩金": "gold",
+    "铀矿": "uranium",
+    "萤石矿": "fluorite",
+    "钨矿": "tungsten",
+}
+STATUS_ALIASES = {
+    "在产": "producing",
+    "生产": "producing",
+    "正在开采": "producing",
+    "开采": "producing",
+    "停产": "care_and_maintenance",
+    "停采": "care_and_maintenance",
+    "在建": "construction",
+    "基建": "construction",
+    "闭坑": "closed",
+    "关闭": "closed",
+    "勘查中": "exploration",
+    "mine": "producing",
+    "producer": "producing",
+    "past producer": "closed",
+    "past producing": "closed",
+    "occurrence": "occurrence",
+    "prospect": "prospect",
+    "developed deposit": "producing",
+}
+SIZE_ALIASES = {
+    "大": "large",
+    "中": "medium",
+    "小": "small",
+    "大型矿": "large",
+    "中型矿": "medium",
+    "小型矿": "small",
+    "超大型": "large",
+    "特大型": "large",
+}
+
+
+class ValueProblem(ValueError):
+    """A value that cannot be used; the message is the reject reason."""
+
+
+def clean(value: object) -> str | None:
+    """Half-width, trimmed text; ``None`` for empty cells and the usual 'no data' markers."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return None if text.lower() in SENTINELS else text
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).strip().lower())
+
+
+@dataclass
+class Vocabulary:
+    """Lookups from every spelling users write to the codelists' codes."""
+
+    commodities: dict[str, str]
+    codelists: dict[str, dict[str, str]]
+    regions: dict[str, str]
+    units: dict[str, str]
+
+    @classmethod
+    def from_codelists(cls, lists: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Vocabulary:
+        def labels(name: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+            table: dict[str, str] = {}
+            for code, row in lists[name].items():
+                for spelling in (code, row.get("name_zh"), row.get("name_en"), row.get("symbol")):
+                    if spelling:
+                        table.setdefault(_key(str(spelling)), code)
+            for spelling, code in (extra or {}).items():
+                table.setdefault(_key(spelling), code)
+            return table
+
+        regions: dict[str, str] = {}
+        for code, row in lists["admin_region"].items():
+            regions[code] = code
+            for name in (row["name_zh"], row["name_en"]):
+                regions[_key(name)] = code
+                short = re.sub(r"(省|市|自治区|特别行政区|壮族|回族|维吾尔)+$", "", row["name_zh"])
+                regions[_key(short)] = code
+            regions[_key(row["name_en"].split(" (")[0])] = code
+        units = labels("unit", {"%": "pct", "克/吨": "g/t", "g/t": "g/t", "ppm": "g/t", "毫克/升": "mg/L"})
+        return cls(
+            commodities=labels("commodity", EXTRA_COMMODITY_ALIASES),
+            codelists={
+                "status": labels("development_status", STATUS_ALIASES),
+                "stage": labels("exploration_stage"),
+                "size_class": labels("size_class", SIZE_ALIASES),
+                "deposit_type": labels("deposit_type"),
+            },
+            regions=regions,
+            units=units,
+        )
+
+    def commodity_list(self, raw: object) -> list[str]:
+        text = clean(raw)
+        if text is None:
+            return []
+        found: list[str] = []
+        for token in COMMODITY_SPLIT.split(text):
+            token = token.strip(" ()（）")
+            if not token:
+                continue
+            key = _key(token)
+            code = self.commodities.get(key) or self.commodities.get(key.rstrip("矿"))
+            if code is None:
+                raise ValueProblem("unknown commodity (see /api/v1/codelists/commodity)")
+            if code not in found:
+                found.append(code)
+        return found
+
+    def code_of(self, list_name: str, raw: object) -> str | None:
+        text = clean(raw)
+        if text is None:
+            return None
+        code = self.codelists[list_name].get(_key(text))
+        if code is None:
+            raise ValueProblem(f"unknown {list_name.replace('_', ' ')}")
+        return code
+
+    def region(self, raw: object) -> str | None:
+        text = clean(raw)
+        if text is None:
+            return None
+        if re.fullmatch(r"\d{6}", text):
+            province = text[:2] + "0000"  # prefecture and county codes belong to their province
+            if province in self.regions:
+                return province
+            raise ValueProblem("not a GB/T 2260 region code")
+        code = self.regions.get(_key(text))
+        if code is None:
+            raise ValueProblem("unknown administrative region")
+        return code
+
+    def unit(self, raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        return self.units.get(_key(raw))
+
+
+NUMBER_RE = re.compile(r"^(?P<number>[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(?P<unit>\S.*)?$", re.IGNORECASE)
+
+
+def number_with_unit(raw: object) -> tuple[float | None, str | None]:
+    """``'12.5万吨'`` → (12.5, '万吨'); ``'1,234.5'`` → (1234.5, None); sentinels → (None, None)."""
+    text = clean(raw)
+    if text is None:
+        return None, None
+    text = text.replace(",", "")
+    match = NUMBER_RE.match(text)
+    if not match:
+        raise ValueProblem("not a number")
+    return float(match["number"]), (match["unit"] or None)
+
+
+def date_value(raw: object, today: dt.date) -> dt.date | None:
+    text = clean(raw)
+    if text is None:
+        return None
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?", text) or re.fullmatch(
+        r"(\d{4})年?", text
+    )
+    if not match:
+        raise ValueProblem("not a date (YYYY-MM-DD)")
+    year = int(match.group(1))
+    month = int(match.group(2)) if match.lastindex and match.lastindex >= 2 and match.group(2) else 12
+    day = int(match.group(3)) if match.lastindex and match.lastindex >= 3 and match.group(3) else None
+    try:
+        if day is None:  # a month or year stands for its last day
+            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+            value = nxt - dt.timedelta(days=1)
+        else:
+            value = dt.date(year, month, day)
+    except ValueError:
+        raise ValueProblem("not a valid calendar date") from None
+    if value > today:
+        raise ValueProblem("date in the future")
+    return value

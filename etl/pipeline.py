@@ -1,0 +1,236 @@
+"""The import pipeline, one for the command line and the web page: read → map → normalise → validate → load.
+
+``import_file`` streams the file in chunks: each chunk is validated (rejects collected with their row
+numbers) and its accepted records are copied into the staging table at once, so memory stays bounded
+whatever the file size. The upsert, the batch record and the before-images for undo are written in
+one transaction at the end; a failure or a kill before the commit leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from etl import load
+from etl.mapping import choose_mapping, normalise_header, shipped_mappings
+from etl.normalise import Vocabulary
+from etl.sources import Table, open_table
+from etl.validate import Options, Reject, Validator
+from geoplatform.codelists import load_codelists
+from geoplatform.errors import InvalidParameter
+
+CHUNK_ROWS = 50_000
+PREVIEW_ROWS = 10
+MAX_REPORTED_REJECTS = 100_000
+
+
+@dataclass
+class ImportRequest:
+    path: Path
+    file_name: str | None = None
+    target: str = "deposits"
+    mapping: str | None = None
+    sheet: str | None = None
+    layer: str | None = None
+    encoding: str | None = None
+    on_conflict: str = "update"
+    dry_run: bool = False
+    max_reject_ratio: float = 1.0
+    username: str = "cli"
+    options: Options = field(default_factory=Options)
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    sha256: str
+    format: str
+    layer: str | None
+    layers: list[str]
+    encoding: str | None
+    mapping: str
+    columns: dict[str, str]
+    unmapped: list[str]
+    crs: str | None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    batch_id: int | None = None
+    dry_run: bool = False
+    rejects: list[Reject] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rejects"] = [r.as_dict() for r in self.rejects[:1000]]
+        return data
+
+    def reject_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "column", "value", "reason"])
+        for reject in self.rejects:
+            writer.writerow([reject.row, reject.column, reject.value, reject.reason])
+        return "\ufeff" + out.getvalue()
+
+    def reject_json(self) -> str:
+        return json.dumps([r.as_dict() for r in self.rejects], ensure_ascii=False, indent=1)
+
+
+Progress = Callable[[int], None]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _known_headers() -> set[str]:
+    return {
+        normalise_header(alias)[0] for m in shipped_mappings() for aliases in m.fields.values() for alias in aliases
+    }
+
+
+def _open(request: ImportRequest, workdir: Path) -> Table:
+    if request.target != "deposits":
+        raise InvalidParameter("Only the 'deposits' target can be imported so far.")
+    if request.on_conflict not in ("update", "skip", "fail"):
+        raise InvalidParameter("--on-conflict must be update, skip or fail.")
+    if not 0 <= request.max_reject_ratio <= 1:
+        raise InvalidParameter("--max-reject-ratio must be between 0 and 1.")
+    return open_table(
+        request.path,
+        sheet=request.sheet,
+        layer=request.layer,
+        encoding=request.encoding,
+        known_headers=_known_headers(),
+        workdir=workdir,
+    )
+
+
+def import_file(
+    engine: Engine, request: ImportRequest, progress: Progress | None = None, preview_only: bool = False
+) -> ImportResult:
+    """Import (or, with ``preview_only`` / ``dry_run``, only check) one file; see the module docstring."""
+    started = dt.datetime.now(dt.UTC)
+    with tempfile.TemporaryDirectory(prefix="geoplatform-import-") as workdir:
+        table = _open(request, Path(workdir))
+        resolution = choose_mapping(table.headers, request.mapping)
+        vocabulary = Vocabulary.from_codelists(load_codelists(engine))
+        validator = Validator(resolution, vocabulary, request.options, layer_crs=table.crs)
+        result = ImportResult(
+            file_name=request.file_name or request.path.name,
+            sha256=sha256_of(request.path),
+            format=table.format,
+            layer=table.layer,
+            layers=table.layers,
+            encoding=table.encoding,
+            mapping=resolution.mapping.name,
+            columns=resolution.columns,
+            unmapped=resolution.unmapped,
+            crs=table.crs or request.options.crs,
+            dry_run=request.dry_run or preview_only,
+        )
+        if preview_only:
+            for chunk in table.chunks(PREVIEW_ROWS):
+                accepted, rejects = validator.validate(chunk)
+                result.rows_read = len(chunk)
+                result.preview = [
+                    dict(zip(("row", *table.headers), (r["_row"], *(r[h] for h in table.headers)), strict=True))
+                    for r in chunk.to_dict("records")
+                ]
+                result.rows_accepted, result.rows_rejected, result.rejects = len(accepted), len(rejects), rejects
+                break
+            return result
+        with engine.begin() as conn:
+            load.open_stage(conn)
+            for chunk in table.chunks(CHUNK_ROWS):
+                accepted, rejects = validator.validate(chunk)
+                result.rows_read += len(chunk)
+                result.rows_accepted += load.copy_records(conn, accepted)
+                result.rows_rejected += len(rejects)
+                if len(result.rejects) < MAX_REPORTED_REJECTS:
+                    result.rejects.extend(rejects[: MAX_REPORTED_REJECTS - len(result.rejects)])
+                if progress:
+                    progress(len(chunk))
+            if result.rows_read == 0:
+                raise InvalidParameter("The file has a header but no data rows.")
+            ratio = result.rows_rejected / result.rows_read
+            if ratio > request.max_reject_ratio:
+                raise RejectRatioExceeded(result, ratio)
+            if result.dry_run:
+                conn.rollback()
+                return result
+            batch_id = conn.execute(
+                text("""
+                INSERT INTO import_batch (target, file_name, sha256, format, layer, mapping, crs, username, status,
+                                          started_at, rows_read, rows_inserted, rows_updated, rows_unchanged,
+                                          rows_rejected, details)
+                VALUES ('deposits', :file, :sha, :format, :layer, :mapping, :crs, :user, 'done', :started,
+                        :read, 0, 0, 0, :rejected, CAST(:details AS jsonb))
+                RETURNING id
+            """),
+                {
+                    "file": result.file_name,
+                    "sha": result.sha256,
+                    "format": result.format,
+                    "layer": result.layer,
+                    "mapping": result.mapping,
+                    "crs": result.crs,
+                    "user": request.username,
+                    "started": started,
+                    "read": result.rows_read,
+                    "rejected": result.rows_rejected,
+                    "details": json.dumps(
+                        {
+                            "columns": result.columns,
+                            "unmapped": result.unmapped,
+                            "encoding": result.encoding,
+                            "on_conflict": request.on_conflict,
+                        },
+                        ensure_ascii=False,
+                    ),
+                },
+            ).scalar_one()
+            counts = load.upsert(conn, batch_id, request.on_conflict)
+            conn.execute(
+                text("""
+                UPDATE import_batch SET rows_inserted = :i, rows_updated = :u, rows_unchanged = :n, finished_at = now()
+                WHERE id = :b
+            """),
+                {"i": counts.inserted, "u": counts.updated, "n": counts.unchanged, "b": batch_id},
+            )
+        result.batch_id, result.inserted, result.updated, result.unchanged = (
+            batch_id,
+            counts.inserted,
+            counts.updated,
+            counts.unchanged,
+        )
+        return result
+
+
+class RejectRatioExceeded(InvalidParameter):
+    """More rows were rejected than ``--max-reject-ratio`` allows: nothing is written."""
+
+    def __init__(self, result: ImportResult, ratio: float) -> None:
+        super().__init__(
+            f"{result.rows_rejected} of {result.rows_read} rows ({ratio:.1%}) were rejected, more than the "
+            "allowed ratio; nothing was imported. See the reject report."
+        )
+        self.result = result

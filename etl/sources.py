@@ -1,0 +1,352 @@
+"""Reading survey files: CSV/TSV, Excel, Shapefile (also zipped), GeoPackage, GeoJSON, KML/KMZ.
+
+Every reader yields chunks of text columns with the source row number kept (``_row``: the line of a
+spreadsheet, the record of a GIS layer) and, for GIS formats, the geometry as WKB (``_wkb``) with the
+layer's CRS. Nothing is read whole into memory: CSV streams in chunks, Excel row by row, GIS layers in
+slices. Archives are checked before they are opened (size after unpacking, entry count, paths), KML is
+parsed with defusedxml first so that entity tricks fail before GDAL sees the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from geoplatform.errors import InvalidParameter
+
+MAX_UNPACKED_BYTES = 4 * 1024**3
+MAX_ARCHIVE_ENTRIES = 10_000
+SNIFF_BYTES = 256 * 1024
+HEADER_SCAN_ROWS = 30
+
+VECTOR_SUFFIXES = {
+    ".shp": "ESRI Shapefile",
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".kml": "KML",
+    ".kmz": "KML",
+}
+
+
+class SourceError(InvalidParameter):
+    """The file cannot be read as what it claims to be; nothing is imported."""
+
+
+@dataclass
+class Table:
+    """One sheet or layer of a source file, ready to be read in chunks."""
+
+    path: Path
+    format: str
+    headers: list[str]
+    layer: str | None = None
+    layers: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    crs: str | None = None
+    header_row: int = 1
+    geometry_types: list[str] = field(default_factory=list)
+    _reader: object = None
+
+    def chunks(self, size: int = 50_000) -> Iterator[pd.DataFrame]:
+        return self._reader(size)  # type: ignore[operator,misc]
+
+
+# -- archives ---------------------------------------------------------------------------------------
+def check_archive(path: Path) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise SourceError("The file is not a readable ZIP archive (or a damaged xlsx/kmz).") from None
+    infos = archive.infolist()
+    if len(infos) > MAX_ARCHIVE_ENTRIES:
+        raise SourceError("The archive holds too many files.")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED_BYTES:
+        raise SourceError("The archive would unpack to more than 4 GiB; refused as a possible ZIP bomb.")
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in Path(name).parts:
+            raise SourceError("The archive contains a path outside itself; refused.")
+        if info.compress_size and info.file_size / info.compress_size > 1000 and info.file_size > 50 * 1024**2:
+            raise SourceError("An archive member is compressed more than 1000:1; refused as a possible ZIP bomb.")
+    return archive
+
+
+def unpack(path: Path, into: Path) -> Path:
+    """Unpack a .zip (e.g. a zipped Shapefile) after checking it; return the directory."""
+    archive = check_archive(path)
+    archive.extractall(into)
+    return into
+
+
+# -- text tables ------------------------------------------------------------------------------------
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (the superset of GBK that Chinese Excel writes)."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 3:  # a character cut off at the end of the sample
+            return "utf-8"
+    try:
+        sample.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise SourceError("The file is neither UTF-8 nor GB18030/GBK text; give --encoding.") from None
+
+
+def read_delimited(path: Path, encoding: str | None = None) -> Table:
+    with open(path, "rb") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if not sample.strip():
+        raise SourceError("The file is empty.")
+    encoding = encoding or detect_encoding(sample)
+    try:
+        text = sample.decode(encoding, errors="ignore")
+    except LookupError:
+        raise SourceError("Unknown text encoding.") from None
+    first_lines = "\n".join(text.splitlines()[:20])
+    try:
+        delimiter = csv.Sniffer().sniff(first_lines, delimiters=",\t;|").delimiter
+    except csv.Error:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+
+    def frames(size: int) -> Iterator[pd.DataFrame]:
+        reader = pd.read_csv(
+            path,
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            encoding=encoding,
+            chunksize=size,
+            skipinitialspace=True,
+            on_bad_lines="error",
+        )
+        start = 2  # data starts on line 2, after the header
+        try:
+            for chunk in reader:
+                chunk.columns = [str(c) for c in chunk.columns]
+                chunk["_row"] = range(start, start + len(chunk))
+                start += len(chunk)
+                yield chunk
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise SourceError(f"The text table is malformed near record {start}: {type(exc).__name__}.") from None
+
+    try:
+        headers = list(pd.read_csv(path, sep=delimiter, dtype=str, nrows=0, encoding=encoding).columns)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        raise SourceError("The file has no readable header row.") from None
+    return Table(
+        path,
+        "csv" if delimiter != "\t" else "tsv",
+        [str(h) for h in headers],
+        encoding=encoding,
+        _reader=frames,
+    )
+
+
+# -- Excel ------------------------------------------------------------------------------------------
+def _header_score(cells: list[object], known: set[str]) -> int:
+    from etl.mapping import normalise_header
+
+    return sum(1 for c in cells if isinstance(c, str) and normalise_header(c)[0] in known)
+
+
+def read_excel(path: Path, sheet: str | None, known_headers: set[str]) -> Table:
+    """An xlsx sheet; the header row is the row among the first 30 that names the most known fields."""
+    import openpyxl
+
+    check_archive(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for damaged files
+        raise SourceError("The Excel file cannot be opened (damaged, or not .xlsx).") from None
+    names = book.sheetnames
+    if sheet is not None and sheet not in names:
+        raise SourceError("The workbook has no sheet of that name; --preview lists its sheets.")
+    candidates = [sheet] if sheet else names
+    best: tuple[int, str, int, list[object]] | None = None
+    for name in candidates:
+        rows = book[name].iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, values_only=True)
+        for number, row in enumerate(rows, start=1):
+            score = _header_score(list(row), known_headers)
+            if best is None or score > best[0]:
+                best = (score, name, number, list(row))
+    if best is None or best[0] == 0:
+        raise SourceError("No sheet has a header row with a known column name; choose --mapping and --sheet.")
+    _, chosen, header_row, header_cells = best
+    headers = [str(c).strip() if c is not None else f"_column_{i + 1}" for i, c in enumerate(header_cells)]
+
+    def frames(size: int) -> Iterator[pd.DataFrame]:
+        sheet_rows = book[chosen].iter_rows(min_row=header_row + 1, values_only=True)
+        batch: list[list[object]] = []
+        numbers: list[int] = []
+        for number, row in enumerate(sheet_rows, start=header_row + 1):
+            if row is None or all(c is None or str(c).strip() == "" for c in row):
+                continue
+            batch.append(
+                [("" if c is None else c) for c in list(row)[: len(headers)]] + [""] * (len(headers) - len(row))
+            )
+            numbers.append(number)
+            if len(batch) >= size:
+                yield _frame(batch, numbers, headers)
+                batch, numbers = [], []
+        if batch:
+            yield _frame(batch, numbers, headers)
+
+    return Table(path, "xlsx", headers, layer=chosen, layers=names, header_row=header_row, _reader=frames)
+
+
+def _frame(rows: list[list[object]], numbers: list[int], headers: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=headers).astype(object)
+    frame = frame.map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else ("" if v is None else str(v)))
+    frame["_row"] = numbers
+    return frame
+
+
+# -- GIS layers -------------------------------------------------------------------------------------
+def check_kml(path: Path) -> None:
+    """Parse KML with defusedxml: entity declarations (billion laughs, external entities) are refused."""
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
+    try:
+        if path.suffix.lower() == ".kmz":
+            archive = check_archive(path)
+            kml_names = [n for n in archive.namelist() if n.lower().endswith(".kml")]
+            if not kml_names:
+                raise SourceError("The KMZ archive holds no .kml document.")
+            safe_xml.parse(io.BytesIO(archive.read(kml_names[0])))
+        else:
+            safe_xml.parse(path)
+    except DefusedXmlException:
+        raise SourceError("The KML declares XML entities; refused (entity expansion attacks).") from None
+    except safe_xml.ParseError:
+        raise SourceError("The KML is not well-formed XML.") from None
+
+
+def _dbf_encoding(path: Path) -> str | None:
+    """Honour a .cpg; without one, guess from the bytes (GBK files are common and often unlabelled)."""
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        return None  # GDAL reads the .cpg itself
+    dbf = path.with_suffix(".dbf")
+    if not dbf.exists():
+        return None
+    with open(dbf, "rb") as handle:
+        data = handle.read(SNIFF_BYTES)
+    try:
+        data.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return "GB18030"
+
+
+def read_vector(path: Path, layer: str | None, encoding: str | None = None) -> Table:
+    import pyogrio
+
+    suffix = path.suffix.lower()
+    if suffix in (".kml", ".kmz"):
+        check_kml(path)
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception:  # GDAL reports damaged files in many ways
+        raise SourceError("The GIS file cannot be opened (damaged or not what its name says).") from None
+    if not layers:
+        raise SourceError("The GIS file holds no layer.")
+    if layer is not None and layer not in layers:
+        raise SourceError("The file has no layer of that name; --preview lists its layers.")
+    chosen = layer or layers[0]
+    if suffix == ".shp" and encoding is None:
+        encoding = _dbf_encoding(path)
+    try:
+        info = pyogrio.read_info(path, layer=chosen, encoding=encoding)
+    except Exception:
+        raise SourceError("The layer cannot be read.") from None
+    headers = [str(f) for f in info["fields"]]
+    crs = info.get("crs")
+    total = int(info.get("features") or 0)
+
+    def frames(size: int) -> Iterator[pd.DataFrame]:
+        for offset in range(0, max(total, 1), size):
+            try:
+                frame = pyogrio.read_dataframe(
+                    path, layer=chosen, encoding=encoding, skip_features=offset, max_features=size
+                )
+            except Exception:
+                raise SourceError(f"The layer could not be read past record {offset}.") from None
+            if frame.empty:
+                return
+            out = pd.DataFrame({h: frame[h].map(_text) for h in headers})
+            out["_wkb"] = frame.geometry.to_wkb().tolist() if frame.geometry is not None else None
+            out["_row"] = range(offset + 1, offset + 1 + len(out))
+            yield out
+
+    return Table(
+        path,
+        VECTOR_SUFFIXES.get(suffix, "GIS"),
+        headers,
+        layer=chosen,
+        layers=layers,
+        encoding=encoding,
+        crs=str(crs) if crs else None,
+        geometry_types=[str(info.get("geometry_type"))],
+        _reader=frames,
+    )
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]  # type: ignore[no-any-return]
+    return str(value)
+
+
+# -- entry point ------------------------------------------------------------------------------------
+def open_table(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    layer: str | None = None,
+    encoding: str | None = None,
+    known_headers: set[str] | None = None,
+    workdir: Path | None = None,
+) -> Table:
+    """Open ``path`` by its suffix (a .zip is unpacked and its .shp/.gpkg/... opened)."""
+    if not path.exists() or path.stat().st_size == 0:
+        raise SourceError("The file is empty or missing.")
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        target = Path(tempfile.mkdtemp(dir=workdir))
+        unpack(path, target)
+        inner = sorted(
+            p for p in target.rglob("*") if p.suffix.lower() in VECTOR_SUFFIXES or p.suffix.lower() in (".csv", ".xlsx")
+        )
+        if not inner:
+            raise SourceError(
+                "The archive holds no file geoplatform can import (.shp, .gpkg, .geojson, .kml, .csv, .xlsx)."
+            )
+        return open_table(inner[0], sheet=sheet, layer=layer, encoding=encoding, known_headers=known_headers)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return read_delimited(path, encoding)
+    if suffix in (".xlsx", ".xlsm"):
+        return read_excel(path, sheet, known_headers or set())
+    if suffix in VECTOR_SUFFIXES:
+        return read_vector(path, layer, encoding)
+    raise SourceError(
+        "Unsupported file type: use CSV, TSV, XLSX, Shapefile (.shp or .zip), GeoPackage, GeoJSON, KML or KMZ."
+    )
+
+
+__all__ = ["SourceError", "Table", "open_table"]
