@@ -21,6 +21,8 @@ import numpy as np
 import pyproj
 from pyproj.database import query_crs_info
 
+from geoplatform.errors import InvalidParameter
+
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
 CHINA_EXTENT = (73.0, 3.0, 136.0, 54.0)
@@ -29,8 +31,8 @@ CHINA_EXTENT = (73.0, 3.0, 136.0, 54.0)
 LEGACY_DATUMS = ("Beijing 1954", "Xian 1980", "New Beijing")
 
 
-class CoordinateError(ValueError):
-    """A value that cannot be a coordinate; the message is a reject reason."""
+class CoordinateError(InvalidParameter):
+    """A value that cannot be a coordinate (the message is a reject reason), or an unusable CRS."""
 
 
 def _clean(text: str) -> str:

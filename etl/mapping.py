@@ -75,6 +75,20 @@ class Mapping:
             wanted = [normalise_header(a)[0] for a in aliases]
             for alias in wanted:
                 match = next((h for h in headers if h not in used and normalised[h][0] == alias), None)
+                if match is None:
+                    # DBF field names are cut at 10 bytes (5 Chinese characters in GBK): accept a long
+                    # enough header that is the start of an alias (开发利用状 for 开发利用状况).
+                    match = next(
+                        (
+                            h
+                            for h in headers
+                            if h not in used
+                            and len(normalised[h][0]) >= 4
+                            and alias.startswith(normalised[h][0])
+                            and len(alias) > len(normalised[h][0])
+                        ),
+                        None,
+                    )
                 if match is not None:
                     taken[field_name] = match
                     used.add(match)

@@ -60,7 +60,7 @@ class Table:
 
 
 # -- archives ---------------------------------------------------------------------------------------
-def check_archive(path: Path) -> zipfile.ZipFile:
+def check_archive(path: Path, max_bytes: int | None = None) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -69,8 +69,8 @@ def check_archive(path: Path) -> zipfile.ZipFile:
     if len(infos) > MAX_ARCHIVE_ENTRIES:
         raise SourceError("The archive holds too many files.")
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise SourceError("The archive would unpack to more than 4 GiB; refused as a possible ZIP bomb.")
+    if total > (max_bytes or MAX_UNPACKED_BYTES):
+        raise SourceError("The archive would unpack to more than the allowed size; refused as a possible ZIP bomb.")
     for info in infos:
         name = info.filename
         if name.startswith(("/", "\\")) or ".." in Path(name).parts:

@@ -14,7 +14,9 @@ pytestmark = [
     # navigates away mid-download (the 1.7 MB basemap); that is the test server's doing, not the app's.
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-MAP_READY = "document.querySelector('.folium-map') && document.querySelector('.folium-map').dataset.basemap === 'loaded'"
+MAP_READY = (
+    "document.querySelector('.folium-map') && document.querySelector('.folium-map').dataset.basemap === 'loaded'"
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
