@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -122,7 +123,9 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
 
     def frames(size: int) -> Iterator[pd.DataFrame]:
-        reader = pd.read_csv(
+        start = 2  # data starts on line 2, after the header
+        # The context manager closes the file even when the caller stops early (a preview).
+        with pd.read_csv(
             path,
             sep=delimiter,
             dtype=str,
@@ -131,16 +134,15 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
             chunksize=size,
             skipinitialspace=True,
             on_bad_lines="error",
-        )
-        start = 2  # data starts on line 2, after the header
-        try:
-            for chunk in reader:
-                chunk.columns = [str(c) for c in chunk.columns]
-                chunk["_row"] = range(start, start + len(chunk))
-                start += len(chunk)
-                yield chunk
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise SourceError(f"The text table is malformed near record {start}: {type(exc).__name__}.") from None
+        ) as reader:
+            try:
+                for chunk in reader:
+                    chunk.columns = [str(c) for c in chunk.columns]
+                    chunk["_row"] = range(start, start + len(chunk))
+                    start += len(chunk)
+                    yield chunk
+            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                raise SourceError(f"The text table is malformed near record {start}: {type(exc).__name__}.") from None
 
     try:
         headers = list(pd.read_csv(path, sep=delimiter, dtype=str, nrows=0, encoding=encoding).columns)
@@ -187,24 +189,32 @@ def read_excel(path: Path, sheet: str | None, known_headers: set[str]) -> Table:
     _, chosen, header_row, header_cells = best
     headers = [str(c).strip() if c is not None else f"_column_{i + 1}" for i, c in enumerate(header_cells)]
 
+    book.close()
+
     def frames(size: int) -> Iterator[pd.DataFrame]:
-        sheet_rows = book[chosen].iter_rows(min_row=header_row + 1, values_only=True)
-        batch: list[list[object]] = []
-        numbers: list[int] = []
-        for number, row in enumerate(sheet_rows, start=header_row + 1):
-            if row is None or all(c is None or str(c).strip() == "" for c in row):
-                continue
-            batch.append(
-                [("" if c is None else c) for c in list(row)[: len(headers)]] + [""] * (len(headers) - len(row))
-            )
-            numbers.append(number)
-            if len(batch) >= size:
-                yield _frame(batch, numbers, headers)
-                batch, numbers = [], []
-        if batch:
-            yield _frame(batch, numbers, headers)
+        reading = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            yield from _sheet_frames(reading[chosen], header_row, headers, size)
+        finally:
+            reading.close()  # also when the caller stops early (a preview)
 
     return Table(path, "xlsx", headers, layer=chosen, layers=names, header_row=header_row, _reader=frames)
+
+
+def _sheet_frames(sheet: Any, header_row: int, headers: list[str], size: int) -> Iterator[pd.DataFrame]:
+    """The rows below the header in chunks, blank rows skipped, with their spreadsheet row numbers."""
+    batch: list[list[object]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
+        if row is None or all(c is None or str(c).strip() == "" for c in row):
+            continue
+        batch.append([("" if c is None else c) for c in list(row)[: len(headers)]] + [""] * (len(headers) - len(row)))
+        numbers.append(number)
+        if len(batch) >= size:
+            yield _frame(batch, numbers, headers)
+            batch, numbers = [], []
+    if batch:
+        yield _frame(batch, numbers, headers)
 
 
 def _frame(rows: list[list[object]], numbers: list[int], headers: list[str]) -> pd.DataFrame:

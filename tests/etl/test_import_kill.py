@@ -38,8 +38,9 @@ def test_kill_mid_import_changes_nothing_and_a_rerun_succeeds(
         writer = csv.writer(handle)
         writer.writerow(["code", "name_zh", "commodities", "lon", "lat", "status"])
         for i in range(ROWS):
-            writer.writerow([f"KILL-{i:06d}", f"矿产地{i}", "copper", 100 + (i % 1000) / 100, 30 + (i % 700) / 100,
-                             "exploration"])
+            writer.writerow(
+                [f"KILL-{i:06d}", f"矿产地{i}", "copper", 100 + (i % 1000) / 100, 30 + (i % 700) / 100, "exploration"]
+            )
     before = snapshot(fresh_engine)
     env = {**os.environ, "GEOPLATFORM_DATABASE_URL": url_of(fresh_url), "GEOPLATFORM_DATA_DIR": str(tmp_path)}
     command = [sys.executable, "-m", "geoplatform.cli", "import", str(path), "--mapping", "geoplatform"]
@@ -49,10 +50,14 @@ def test_kill_mid_import_changes_nothing_and_a_rerun_succeeds(
     in_transaction = False
     while time.monotonic() < deadline and process.poll() is None:
         with fresh_engine.connect() as conn:
-            in_transaction = bool(conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND query ILIKE '%COPY%stage_import%'"
-            )).scalar_one())
+            in_transaction = bool(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND query ILIKE '%COPY%stage_import%'"
+                    )
+                ).scalar_one()
+            )
         if in_transaction:
             break
         time.sleep(0.05)
@@ -62,10 +67,12 @@ def test_kill_mid_import_changes_nothing_and_a_rerun_succeeds(
     # The server notices the dead client and rolls its transaction back.
     for _ in range(100):
         with fresh_engine.connect() as conn:
-            if not conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                " AND application_name = 'geoplatform' AND xact_start IS NOT NULL"
-            )).scalar_one():
+            if not conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND application_name = 'geoplatform' AND xact_start IS NOT NULL"
+                )
+            ).scalar_one():
                 break
         time.sleep(0.1)
     assert snapshot(fresh_engine) == before

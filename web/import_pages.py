@@ -1,0 +1,121 @@
+"""The upload page ``/import`` for editors: the same pipeline as ``geoplatform import``.
+
+The upload is size-limited (``GEOPLATFORM_MAX_UPLOAD_MB``, HTTP 413 above it), saved under a random
+name that keeps only a whitelisted suffix, imported (or previewed, or dry-run), and deleted. Reject
+reports are kept under random tokens in the data directory for download by editors.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, request, send_file
+from werkzeug.wrappers import Response
+
+from etl.mapping import shipped_mappings
+from etl.pipeline import ImportRequest, ImportResult, RejectRatioExceeded, import_file
+from etl.validate import Options
+from geoplatform.errors import GeoplatformError, InvalidParameter
+from web import context
+from web.auth import current_account, require_role
+
+bp = Blueprint("import_pages", __name__)
+
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".zip", ".shp", ".gpkg", ".geojson", ".json", ".kml", ".kmz")
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _dir(name: str) -> Path:
+    path = Path(context.settings().data_dir) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _form_options() -> tuple[ImportRequest, str]:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidParameter("Choose a file to import.")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidParameter(
+            "Unsupported file type: use CSV, TSV, XLSX, zipped Shapefile, GeoPackage, GeoJSON, KML or KMZ."
+        )
+    stored = _dir("uploads") / f"{uuid.uuid4().hex}{suffix}"
+    upload.save(stored)
+    ratio_text = request.form.get("max_reject_ratio") or "1"
+    try:
+        ratio = float(ratio_text)
+    except ValueError:
+        raise InvalidParameter("The maximum reject ratio must be a number between 0 and 1.") from None
+    central = request.form.get("central_meridian") or None
+    account = current_account()
+    import_request = ImportRequest(
+        path=stored,
+        file_name=Path(upload.filename).name[:200],
+        mapping=request.form.get("mapping") or None,
+        sheet=request.form.get("sheet") or None,
+        layer=request.form.get("layer") or None,
+        encoding=request.form.get("encoding") or None,
+        on_conflict=request.form.get("on_conflict", "update"),
+        dry_run=bool(request.form.get("dry_run")),
+        max_reject_ratio=ratio,
+        username=account.username if account else "web",
+        options=Options(
+            crs=request.form.get("crs") or None,
+            central_meridian=int(central) if central and central.isdigit() else None,
+            packed_dms=bool(request.form.get("packed_dms")),
+            default_status=request.form.get("default_status") or None,
+        ),
+    )
+    return import_request, request.form.get("action", "import")
+
+
+def _keep_report(result: ImportResult) -> str:
+    token = uuid.uuid4().hex
+    reports = _dir("import-reports")
+    (reports / f"{token}.csv").write_text(result.reject_csv(), encoding="utf-8")
+    (reports / f"{token}.json").write_text(result.reject_json(), encoding="utf-8")
+    return token
+
+
+@bp.get("/import")
+@require_role("editor")
+def form() -> str:
+    return render_template("import.html", mappings=shipped_mappings(), result=None, error=None)
+
+
+@bp.post("/import")
+@require_role("editor")
+def upload() -> tuple[str, int] | str:
+    result: ImportResult | None = None
+    error: str | None = None
+    status = 200
+    stored: Path | None = None
+    try:
+        import_request, action = _form_options()
+        stored = import_request.path
+        result = import_file(context.engine(), import_request, preview_only=(action == "preview"))
+    except RejectRatioExceeded as exceeded:
+        result, error, status = exceeded.result, exceeded.description, 422
+    except GeoplatformError as failure:
+        error, status = failure.description, 400
+    finally:
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+    token = _keep_report(result) if result is not None and result.rejects else None
+    page = render_template("import.html", mappings=shipped_mappings(), result=result, error=error, token=token)
+    return page, status
+
+
+@bp.get("/import/reports/<token>.<ext>")
+@require_role("editor")
+def report(token: str, ext: str) -> Response:
+    if not TOKEN_RE.fullmatch(token) or ext not in ("csv", "json"):
+        abort(404)
+    path = _dir("import-reports") / f"{token}.{ext}"
+    if not path.exists():
+        abort(404)
+    mimetype = "text/csv" if ext == "csv" else "application/json"
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=f"reject-report.{ext}")
