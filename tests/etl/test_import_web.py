@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import io
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, text
 
 from tests.conftest import EDITOR, VIEWER, LiveServer, make_settings
 from tests.etl.test_import_files import SURVEY_HEADER, SURVEY_ROWS, write_csv
 from tests.test_approval_pages import login
-from tests.test_auth import csrf_token
+from tests.test_auth import basic, csrf_token
 
 BAD_ROW = ["WB-003", "坏行", "金刚石", "101", "30", "四川", "", "在产", ""]
 
@@ -65,23 +63,37 @@ def test_preview_then_import_with_a_downloadable_reject_report(write_app, fresh_
     assert client.get("/import/reports/../../etc/passwd.csv").status_code == 404
 
 
-# Werkzeug's test client spools the oversized body to a temporary file it does not close when the app
-# refuses the request unread; the collection below happens inside this test, where the notice is expected.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_upload_above_the_size_limit_gets_413(fresh_url, fresh_engine: Engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Over real HTTP: the body is refused before the app reads it."""
+    import http.client
+
     from web import create_app
 
     app = create_app(make_settings(fresh_url, tmp_path, max_upload_mb=1), fresh_engine)
-    client = app.test_client()
-    login(client, EDITOR)
-    token = csrf_token(client, "/import")
-    big = io.BytesIO(b"x" * (2 * 1024 * 1024))
-    response = client.post(
-        "/import", data={"csrf_token": token, "file": (big, "big.csv")}, content_type="multipart/form-data"
+    boundary = "geoplatformboundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + b"x" * (2 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
     )
-    assert response.status_code == 413
-    response.close()
-    gc.collect()
+    with LiveServer(app) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request(
+                "POST",
+                "/import",
+                body=body,
+                headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **basic(EDITOR)},
+            )
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+    assert response.status == 413
 
 
 def test_editor_uploads_a_file_in_chromium(write_app, fresh_engine: Engine, tmp_path: Path) -> None:
