@@ -56,7 +56,8 @@ COMPARED = (
 _CHANGED = " OR ".join(f"d.{c} IS DISTINCT FROM t.{c}" for c in COMPARED) + (
     " OR NOT ST_Equals(d.geom, t.geom) OR d.footprint IS DISTINCT FROM t.footprint"
     " OR c.commodities IS DISTINCT FROM t.commodities"
-    " OR c.grade IS DISTINCT FROM t.grade OR c.grade_unit IS DISTINCT FROM t.grade_unit"
+    # A file without a grade says nothing about it: stored grades are kept, not cleared.
+    " OR (t.grade IS NOT NULL AND (c.grade IS DISTINCT FROM t.grade OR c.grade_unit IS DISTINCT FROM t.grade_unit))"
 )
 _CHANGED_FROM = (
     "CREATE TEMP TABLE changed_codes ON COMMIT DROP AS SELECT t.code FROM typed_import t "
@@ -159,6 +160,15 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
         """),
             {"batch": batch_id},
         ).rowcount
+        # Grades the file does not give are carried over from the rows about to be replaced.
+        conn.execute(
+            text("""
+            CREATE TEMP TABLE previous_grades ON COMMIT DROP AS
+            SELECT d.code, dc.commodity_code, dc.grade, dc.grade_unit
+            FROM deposit_commodity dc JOIN deposit d ON d.id = dc.deposit_id JOIN changed_codes x ON x.code = d.code
+            WHERE dc.grade IS NOT NULL
+        """)
+        )
         conn.execute(
             text("""
             DELETE FROM deposit_commodity dc USING deposit d, changed_codes x
@@ -167,6 +177,13 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
         )
     else:
         conn.execute(text("CREATE TEMP TABLE changed_codes (code varchar) ON COMMIT DROP"))
+        conn.execute(
+            text(
+                "CREATE TEMP TABLE previous_grades"
+                " (code varchar, commodity_code varchar, grade numeric, grade_unit varchar)"
+                " ON COMMIT DROP"
+            )
+        )
     inserted = conn.execute(
         text("""
         WITH new AS (
@@ -187,11 +204,13 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
         text("""
         INSERT INTO deposit_commodity (deposit_id, commodity_code, role, grade, grade_unit)
         SELECT d.id, c.code, CASE WHEN c.n = 1 THEN 'primary' ELSE 'associated' END,
-               CASE WHEN c.n = 1 THEN t.grade END, CASE WHEN c.n = 1 AND t.grade IS NOT NULL THEN t.grade_unit END
+               CASE WHEN c.n = 1 AND t.grade IS NOT NULL THEN t.grade ELSE p.grade END,
+               CASE WHEN c.n = 1 AND t.grade IS NOT NULL THEN t.grade_unit ELSE p.grade_unit END
         FROM typed_import t
         JOIN changed_codes x ON x.code = t.code
         JOIN deposit d ON d.code = t.code
         CROSS JOIN LATERAL unnest(t.commodities) WITH ORDINALITY AS c(code, n)
+        LEFT JOIN previous_grades p ON p.code = t.code AND p.commodity_code = c.code
     """)
     )
     total = conn.execute(text("SELECT count(*) FROM typed_import")).scalar_one()

@@ -120,12 +120,19 @@ class ValueProblem(ValueError):
     """A value that cannot be used; the message is the reject reason."""
 
 
-def clean(value: object) -> str | None:
-    """Half-width, trimmed text; ``None`` for empty cells and the usual 'no data' markers."""
+def clean(value: object, *, fold: bool = True) -> str | None:
+    """Trimmed text; ``None`` for empty cells and the usual 'no data' markers.
+
+    ``fold`` turns full-width characters into half-width ones (NFKC) — right for codes, numbers and
+    coordinates, wrong for names, whose full-width brackets are part of how Chinese is written.
+    """
     if value is None:
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    return None if text.lower() in SENTINELS else text
+    raw = str(value)
+    text = (unicodedata.normalize("NFKC", raw) if fold else raw.replace("\u3000", " ")).strip()
+    if unicodedata.normalize("NFKC", text).lower() in SENTINELS:
+        return None
+    return text
 
 
 def _key(text: str) -> str:

@@ -121,7 +121,7 @@ class Validator:
 
     def _text(self, row: dict[str, Any], name: str, required: bool = False) -> str | None:
         header, raw = self._get(row, name)
-        value = clean(raw)
+        value = clean(raw, fold=False)
         if value is None and required:
             raise RowProblem(header, raw, f"{name} is required")
         if value is not None and len(value) > MAX_TEXT:

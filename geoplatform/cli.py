@@ -283,6 +283,33 @@ def _print_result(result, report: Path | None) -> None:  # type: ignore[no-untyp
         click.echo(f"reject report written to {report}")
 
 
+# -- export ----------------------------------------------------------------------------------------
+@main.command("export")
+@click.argument("target", type=click.Choice(["deposits"]))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gpkg", "shp", "geojson", "csv", "xlsx", "kml"]),
+    default="gpkg",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (default: deposits.<format>; for shp a .zip holds the file set).",
+)
+@click.option("--codes", default="%", show_default=True, help="Only codes matching this SQL LIKE pattern.")
+def export_command(target: str, fmt: str, output: Path | None, codes: str) -> None:
+    """Export the catalogue in a format that 'geoplatform import' reads back unchanged."""
+    from etl.export import export_deposits
+    from geoplatform.database import open_database
+
+    output = output or Path(f"{target}.{'zip' if fmt == 'shp' else fmt}")
+    count = export_deposits(open_database(_settings()), output, fmt, codes)
+    click.echo(f"{count} {target} written to {output}")
+
+
 # -- serve -----------------------------------------------------------------------------------------
 def _serve(settings, engine=None) -> None:  # type: ignore[no-untyped-def]
     from werkzeug.serving import run_simple
