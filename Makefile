@@ -36,8 +36,9 @@ lint: $(STAMP)
 serve: setup
 	$(BIN)/geoplatform serve
 
-bench: setup ## 1,000,000 synthetic deposits; API pages against raw SQL (takes several minutes)
+bench: setup-test ## 1,000,000 deposits: API pages against raw SQL; CSV import against ogr2ogr (several minutes)
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

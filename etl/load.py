@@ -1,8 +1,9 @@
 """Loading validated deposits: COPY into a staging table, then set-based upserts in one transaction.
 
 Only rows that differ from what is stored are written, so importing the same file twice changes
-nothing. Before a stored row is changed its previous state is kept in ``import_change``; with the
-records the batch inserted, that is what :func:`undo_batch` needs. A batch either commits whole or
+nothing. Before a stored row is changed its previous state is kept in ``import_change``; the rows a
+batch inserted are those pointing at it (``deposit.batch_id``) without a before-image from it. That is
+all :func:`undo_batch` needs; a later batch that touched the same rows blocks the undo. A batch either commits whole or
 leaves the database as it was (the staging table is dropped with the transaction).
 """
 
@@ -193,10 +194,8 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
                    t.size_class, t.status, t.status_as_of, t.source, :batch
             FROM typed_import t WHERE NOT EXISTS (SELECT 1 FROM deposit d WHERE d.code = t.code)
             RETURNING code
-        ), logged AS (
-            INSERT INTO import_change (batch_id, code, action) SELECT :batch, code, 'insert' FROM new RETURNING code
         )
-        INSERT INTO changed_codes SELECT code FROM logged
+        INSERT INTO changed_codes SELECT code FROM new
     """),
         {"batch": batch_id},
     ).rowcount
@@ -227,20 +226,25 @@ def undo_batch(engine: Engine, batch_id: int) -> dict[str, int]:
             raise NotFound("There is no import batch with that number.")
         if batch.status != "done":
             raise Conflict("That batch has been undone already.")
+        # A later batch touched a record of this one if it logged a before-image of a record this batch
+        # updated, or of one this batch had written (its before-image then names this batch).
         later = conn.execute(
             text("""
-            SELECT count(*) FROM import_change later JOIN import_change mine ON mine.code = later.code
-            JOIN import_batch b ON b.id = later.batch_id
-            WHERE mine.batch_id = :b AND later.batch_id > :b AND b.status = 'done'
+            SELECT count(*) FROM import_change later JOIN import_batch b ON b.id = later.batch_id
+            WHERE later.batch_id > :b AND b.status = 'done'
+              AND ((later.before->>'batch_id')::int = :b
+                   OR later.code IN (SELECT code FROM import_change WHERE batch_id = :b))
         """),
             {"b": batch_id},
         ).scalar_one()
         if later:
             raise Conflict("A later import changed the same records; undo that batch first.")
+        # Inserted by this batch: still pointing at it, with no before-image from it.
         deleted = conn.execute(
             text("""
-            DELETE FROM deposit d USING import_change c
-            WHERE c.batch_id = :b AND c.action = 'insert' AND d.code = c.code
+            DELETE FROM deposit d
+            WHERE d.batch_id = :b
+              AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code = d.code)
         """),
             {"b": batch_id},
         ).rowcount

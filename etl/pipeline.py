@@ -159,6 +159,8 @@ def import_file(
                 break
             return result
         with engine.begin() as conn:
+            # A bulk load is not an interactive query: the web app's statement timeout does not apply.
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
             load.open_stage(conn)
             for chunk in table.chunks(CHUNK_ROWS):
                 accepted, rejects = validator.validate(chunk)

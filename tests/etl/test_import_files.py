@@ -303,3 +303,18 @@ def test_packed_dms_option(fresh_engine: Engine, tmp_path: Path) -> None:
     assert got["lon"] == pytest.approx(110 + 28.2 / 3600, abs=1e-7)
     assert got["lat"] == pytest.approx(30 + 12 / 60 + 30 / 3600, abs=1e-7)
     assert np.isfinite(got["lat"])
+
+
+def test_undo_is_refused_while_a_later_batch_changed_the_same_records(fresh_engine: Engine, tmp_path: Path) -> None:
+    from etl.load import undo_batch
+    from geoplatform.errors import Conflict
+
+    first = run(fresh_engine, write_csv(tmp_path / "a.csv", SURVEY_ROWS))
+    second = run(fresh_engine, write_csv(tmp_path / "b.csv", [[*SURVEY_ROWS[0][:7], "停产", "1.25"]]))
+    assert second.updated == 1
+    with pytest.raises(Conflict, match="later import"):
+        undo_batch(fresh_engine, first.batch_id)
+    assert undo_batch(fresh_engine, second.batch_id) == {"deleted": 0, "restored": 1}
+    assert undo_batch(fresh_engine, first.batch_id) == {"deleted": 2, "restored": 0}
+    with pytest.raises(Conflict, match="undone already"):
+        undo_batch(fresh_engine, first.batch_id)
