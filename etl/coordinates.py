@@ -75,6 +75,13 @@ def parse_angle(value: object, *, packed: bool = False) -> float:
         if not math.isfinite(number):
             raise CoordinateError("not a number")
         return _unpack(number) if packed else number
+    try:  # the common case first: a plain decimal number needs no cleaning
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        pass
+    else:
+        if math.isfinite(number):
+            return _unpack(number) if packed else number
     text = _clean(str(value))
     if not text:
         raise CoordinateError("empty coordinate")

@@ -181,10 +181,34 @@ class Vocabulary:
             units=units,
         )
 
+    def __post_init__(self) -> None:
+        # Survey columns repeat the same few values: remember each raw value's outcome.
+        self._memo: dict[tuple[str, object], Any] = {}
+
+    def _memoised(self, kind: str, raw: object, compute: Any) -> Any:
+        key = (kind, raw)
+        try:
+            outcome = self._memo[key]
+        except KeyError:
+            try:
+                outcome = ("ok", compute(raw))
+            except ValueProblem as problem:
+                outcome = ("problem", str(problem))
+            if len(self._memo) < 100_000:
+                self._memo[key] = outcome
+        except TypeError:  # unhashable raw value
+            outcome = ("ok", compute(raw))
+        if outcome[0] == "problem":
+            raise ValueProblem(outcome[1])
+        return outcome[1]
+
     def commodity_list(self, raw: object) -> list[str]:
+        return list(self._memoised("commodities", raw, self._commodity_list))
+
+    def _commodity_list(self, raw: object) -> tuple[str, ...]:
         text = clean(raw)
         if text is None:
-            return []
+            return ()
         found: list[str] = []
         for token in COMMODITY_SPLIT.split(text):
             token = token.strip(" ()（）")
@@ -196,9 +220,12 @@ class Vocabulary:
                 raise ValueProblem("unknown commodity (see /api/v1/codelists/commodity)")
             if code not in found:
                 found.append(code)
-        return found
+        return tuple(found)
 
     def code_of(self, list_name: str, raw: object) -> str | None:
+        return self._memoised(list_name, raw, lambda value: self._code_of(list_name, value))
+
+    def _code_of(self, list_name: str, raw: object) -> str | None:
         text = clean(raw)
         if text is None:
             return None
@@ -208,6 +235,9 @@ class Vocabulary:
         return code
 
     def region(self, raw: object) -> str | None:
+        return self._memoised("region", raw, self._region)
+
+    def _region(self, raw: object) -> str | None:
         text = clean(raw)
         if text is None:
             return None
