@@ -84,7 +84,11 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]
 
 
 def start_server(database_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "GEOPLATFORM_DATABASE_URL": database_url, "GEOPLATFORM_SECRET_KEY": "bench"}
+    env = {
+        **os.environ,
+        "GEOPLATFORM_DATABASE_URL": database_url,
+        "GEOPLATFORM_SECRET_KEY": "bench-secret-key-not-for-production",
+    }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
         [

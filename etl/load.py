@@ -56,7 +56,7 @@ COMPARED = (
 # Fixed column names only: the statement text never contains input.
 _CHANGED = " OR ".join(f"d.{c} IS DISTINCT FROM t.{c}" for c in COMPARED) + (
     " OR NOT ST_Equals(d.geom, t.geom) OR d.footprint IS DISTINCT FROM t.footprint"
-    " OR c.commodities IS DISTINCT FROM t.commodities"
+    " OR coalesce(c.commodities, '{}'::text[]) IS DISTINCT FROM t.commodities"
     # A file without a grade says nothing about it: stored grades are kept, not cleared.
     " OR (t.grade IS NOT NULL AND (c.grade IS DISTINCT FROM t.grade OR c.grade_unit IS DISTINCT FROM t.grade_unit))"
 )
@@ -140,7 +140,7 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
             text("""
             INSERT INTO import_change (batch_id, code, action, before)
             SELECT :batch, d.code, 'update',
-                   to_jsonb(d) - 'geom' - 'footprint' - 'updated_at'
+                   to_jsonb(d) - 'geom' - 'footprint'
                    || jsonb_build_object('geom_wkt', ST_AsText(d.geom), 'footprint_wkt', ST_AsText(d.footprint),
                                          'commodities', (SELECT jsonb_agg(jsonb_build_object(
                                              'commodity_code', dc.commodity_code, 'role', dc.role,
@@ -239,6 +239,28 @@ def undo_batch(engine: Engine, batch_id: int) -> dict[str, int]:
         ).scalar_one()
         if later:
             raise Conflict("A later import changed the same records; undo that batch first.")
+        edited = conn.execute(
+            text("""
+            SELECT count(*) FROM deposit d, import_batch b
+            WHERE b.id = :b AND d.updated_at > b.finished_at
+              AND (d.batch_id = :b OR d.code IN (SELECT code FROM import_change WHERE batch_id = :b))
+        """),
+            {"b": batch_id},
+        ).scalar_one()
+        if edited:
+            raise Conflict("Records of this batch were edited after the import; undoing would lose those edits.")
+        linked = conn.execute(
+            text("""
+            SELECT count(*) FROM deposit d
+            WHERE d.batch_id = :b
+              AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code = d.code)
+              AND (EXISTS (SELECT 1 FROM project_deposit pd WHERE pd.deposit_id = d.id)
+                   OR EXISTS (SELECT 1 FROM resource_estimate r WHERE r.deposit_id = d.id))
+        """),
+            {"b": batch_id},
+        ).scalar_one()
+        if linked:
+            raise Conflict("Deposits of this batch now have projects or resource estimates; undo refused.")
         # Inserted by this batch: still pointing at it, with no before-image from it.
         deleted = conn.execute(
             text("""
@@ -255,7 +277,8 @@ def undo_batch(engine: Engine, batch_id: int) -> dict[str, int]:
                    footprint = ST_GeomFromText(b->>'footprint_wkt', 4326),
                    region_code = b->>'region_code', deposit_type = b->>'deposit_type', stage = b->>'stage',
                    size_class = b->>'size_class', status = b->>'status', status_as_of = (b->>'status_as_of')::date,
-                   source = b->>'source', batch_id = (b->>'batch_id')::int, updated_at = now()
+                   source = b->>'source', batch_id = (b->>'batch_id')::int,
+                   updated_at = (b->>'updated_at')::timestamptz
             FROM (SELECT code, before AS b FROM import_change WHERE batch_id = :b AND action = 'update') c
             WHERE d.code = c.code
         """),

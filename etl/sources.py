@@ -35,6 +35,25 @@ VECTOR_SUFFIXES = {
     ".kml": "KML",
     ".kmz": "KML",
 }
+EXPECTED_DRIVERS = {
+    ".shp": {"ESRI Shapefile"},
+    ".gpkg": {"GPKG"},
+    ".geojson": {"GeoJSON"},
+    ".json": {"GeoJSON"},
+    ".kml": {"LIBKML", "KML"},
+    ".kmz": {"LIBKML", "KML"},
+}
+"""GDAL chooses a driver by content, not by name: a file that claims to be GeoJSON but is, say, a VRT
+pointing at local files or URLs must be refused, not opened."""
+
+
+def _harden_gdal() -> None:
+    """No virtual (VRT) datasets and no network access for anything the importer opens."""
+    import pyogrio
+
+    pyogrio.set_gdal_config_options(
+        {"GDAL_SKIP": "VRT OGR_VRT", "OGR_SKIP": "VRT OGR_VRT", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".none"}
+    )
 
 
 class SourceError(InvalidParameter):
@@ -265,9 +284,14 @@ def _dbf_encoding(path: Path) -> str | None:
 def read_vector(path: Path, layer: str | None, encoding: str | None = None) -> Table:
     import pyogrio
 
+    _harden_gdal()
     suffix = path.suffix.lower()
     if suffix in (".kml", ".kmz"):
         check_kml(path)
+    elif suffix in (".geojson", ".json"):
+        head = path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not head.startswith(b"{"):
+            raise SourceError("The file is not GeoJSON (a GeoJSON document starts with '{').")
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception:  # GDAL reports damaged files in many ways
@@ -283,6 +307,8 @@ def read_vector(path: Path, layer: str | None, encoding: str | None = None) -> T
         info = pyogrio.read_info(path, layer=chosen, encoding=encoding)
     except Exception:
         raise SourceError("The layer cannot be read.") from None
+    if info.get("driver") not in EXPECTED_DRIVERS.get(suffix, set()):
+        raise SourceError("The file's content is not the format its name says; refused.")
     headers = [str(f) for f in info["fields"]]
     crs = info.get("crs")
     total = int(info.get("features") or 0)

@@ -90,6 +90,8 @@ class Settings:
             problems.append("port must be between 1 and 65535")
         if self.language not in ("zh", "en"):
             problems.append("language must be zh or en")
+        if self.secret_key is not None and (len(self.secret_key) < 16 or self.secret_key.startswith("change-me")):
+            problems.append("secret_key must be at least 16 characters and not the example value")
         if self.max_upload_mb < 1:
             problems.append("max_upload_mb must be at least 1")
         if self.database_url is not None and not self.database_url.startswith("postgresql"):

@@ -135,7 +135,7 @@ def make_settings(url: URL, data_dir: Path, **overrides: object) -> Settings:
         environ={},
         database_url=url.render_as_string(hide_password=False),
         data_dir=data_dir,
-        secret_key="test-secret-key",
+        secret_key="test-secret-key-for-the-suite",
         **overrides,
     )
 

@@ -255,6 +255,7 @@ def board_rows() -> list[dict[str, Any]]:
         region=region_range(region) if region else None,
         overdue=_flag("overdue"),
         green_channel=_flag("green_channel"),
+        authority=_authority(request.args.get("authority")),
         commodity=parse_codes(
             request.args.get("commodity"),
             "commodity",
@@ -262,6 +263,15 @@ def board_rows() -> list[dict[str, Any]]:
             commodity_aliases(lists["commodity"]),
         ),
     )
+
+
+def _authority(raw: str | None) -> str | None:
+    """The board's authority filter: a deciding authority's name, compared exactly (a bound value)."""
+    if raw is None or raw.strip() == "":
+        return None
+    if len(raw) > 200:
+        raise InvalidParameter("Parameter 'authority' is longer than 200 characters.")
+    return raw.strip()
 
 
 def board_csv(rows: list[dict[str, Any]]) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -48,9 +49,15 @@ def _basic_auth_account() -> Account | None:
     return authenticate(context.engine(), auth.username, auth.password)
 
 
+def _api_basic_request() -> bool:
+    """HTTP Basic counts only on the JSON API. Forms never accept it: a browser that cached Basic
+    credentials would attach them to a cross-site form post, which no CSRF token would then stop."""
+    return request.authorization is not None and request.path.startswith("/api/")
+
+
 def current_account() -> Account | None:
-    """The account behind this request: HTTP Basic credentials first, then the session."""
-    if request.authorization is not None:
+    """The account behind this request: HTTP Basic credentials on the API, else the session."""
+    if _api_basic_request():
         return _basic_auth_account()
     if current_user.is_authenticated:
         return cast(SessionUser, current_user).account
@@ -89,12 +96,23 @@ def init_app(app: Flask, csrf: CSRFProtect) -> None:
     @app.before_request
     def protect_writes() -> None:
         """CSRF on every write that could ride a browser session (all but HTTP Basic calls)."""
-        if request.method in WRITE_METHODS and request.authorization is None:
+        if request.method in WRITE_METHODS and not _api_basic_request():
             csrf.protect()
 
     @app.context_processor
     def _account() -> dict[str, Any]:
         return {"account": current_account()}
+
+
+def safe_next(target: str) -> str:
+    """A local path to go to after login; anything else (other sites, control characters) → the map."""
+    fallback = url_for("pages.index")
+    if any(ord(ch) < 32 or ch == "\\" for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -105,11 +123,7 @@ def login() -> Any:
         account = authenticate(context.engine(), form.username.data or "", form.password.data or "")
         if account is not None:
             login_user(SessionUser(account))
-            target = request.args.get("next", "")
-            # Only local paths: never redirect to another site.
-            if not target.startswith("/") or target.startswith("//") or "\\" in target:
-                target = url_for("pages.index")
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next", "")))
         failed = True
     status = 401 if failed else 200
     return render_template("login.html", form=form, error=t("login_failed") if failed else None), status

@@ -34,6 +34,7 @@ def _dir(name: str) -> Path:
 
 
 def _form_options() -> tuple[ImportRequest, str]:
+    """Check every form field first, then save the upload (so that a refused form leaves no file)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidParameter("Choose a file to import.")
@@ -42,19 +43,23 @@ def _form_options() -> tuple[ImportRequest, str]:
         raise InvalidParameter(
             "Unsupported file type: use CSV, TSV, XLSX, zipped Shapefile, GeoPackage, GeoJSON, KML or KMZ."
         )
-    stored = _dir("uploads") / f"{uuid.uuid4().hex}{suffix}"
-    upload.save(stored)
-    ratio_text = request.form.get("max_reject_ratio") or "1"
     try:
-        ratio = float(ratio_text)
+        ratio = float(request.form.get("max_reject_ratio") or "1")
     except ValueError:
         raise InvalidParameter("The maximum reject ratio must be a number between 0 and 1.") from None
+    mapping = request.form.get("mapping") or None
+    if mapping is not None and mapping not in {m.name for m in shipped_mappings()}:
+        raise InvalidParameter("Choose one of the offered mappings.")  # no server paths from the web
     central = request.form.get("central_meridian") or None
+    if central is not None and not central.isdigit():
+        raise InvalidParameter("The central meridian is a whole number of degrees east, e.g. 114.")
     account = current_account()
+    stored = _dir("uploads") / f"{uuid.uuid4().hex}{suffix}"
+    upload.save(stored)
     import_request = ImportRequest(
         path=stored,
         file_name=Path(upload.filename).name[:200],
-        mapping=request.form.get("mapping") or None,
+        mapping=mapping,
         sheet=request.form.get("sheet") or None,
         layer=request.form.get("layer") or None,
         encoding=request.form.get("encoding") or None,
@@ -64,7 +69,7 @@ def _form_options() -> tuple[ImportRequest, str]:
         username=account.username if account else "web",
         options=Options(
             crs=request.form.get("crs") or None,
-            central_meridian=int(central) if central and central.isdigit() else None,
+            central_meridian=int(central) if central else None,
             packed_dms=bool(request.form.get("packed_dms")),
             default_status=request.form.get("default_status") or None,
         ),

@@ -111,17 +111,11 @@ def _approval_layer(fmap: folium.Map, labels: dict[str, Any]) -> list[str]:
     return [state for state in TIMETABLE_COLOURS if state in states]
 
 
-def _point_map(lon: float, lat: float, title: str) -> dict[str, str]:
+def _point_map(lon: float, lat: float) -> dict[str, str]:
+    """A small map around one point. No folium tooltip: folium writes its text unescaped into script."""
     fmap = maps.base_map(location=(lat, lon), zoom=7)
     folium.CircleMarker(
-        location=[lat, lon],
-        radius=8,
-        color="#ffffff",
-        weight=2,
-        fill=True,
-        fill_color="#c62828",
-        fill_opacity=0.95,
-        tooltip=title,
+        location=[lat, lon], radius=8, color="#ffffff", weight=2, fill=True, fill_color="#c62828", fill_opacity=0.95
     ).add_to(fmap)
     return maps.render_parts(fmap)
 
@@ -131,7 +125,7 @@ def _record_page(template: str, record: dict[str, Any] | None, what: str, **extr
     if record is None:
         raise NotFound(f"There is no {what} with that code.")
     title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
-    return render_template(template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"], title))
+    return render_template(template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"]))
 
 
 @bp.get("/deposits/<code>")

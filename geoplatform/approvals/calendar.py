@@ -30,6 +30,12 @@ class WorkCalendar:
     workdays: frozenset[dt.date] = field(default_factory=frozenset)
     """Make-up working days: weekends on which people work."""
 
+    @property
+    def covered_until(self) -> dt.date | None:
+        """The last day of the last year the calendar has holidays for; later working-day counts are guesses."""
+        days = self.holidays | self.workdays
+        return dt.date(max(days).year, 12, 31) if days else None
+
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.workdays:
             return True

@@ -264,6 +264,8 @@ def change_target(
 ) -> int:
     """Set a new target date with a typed reason (and, for 'other', an explanation)."""
     comment = _check_text("comment", comment)
+    if reason == "statutory":
+        raise InvalidParameter("The statutory date is computed; choose why the target differs from it.")
     if reason == "other" and not comment:
         raise InvalidParameter("The reason 'other' needs a comment that explains it.")
     with engine.begin() as conn:
@@ -403,6 +405,13 @@ def item_rows(conn: Connection, where: Any = None, today: dt.date | None = None)
             today=today,
         )
         state = timetable(row["status"], item_clock, row["decided_on"], today, paused_now)
+        covered = calendar.covered_until
+        row["calendar_covers_due_date"] = not (
+            row["day_kind"] == "working"
+            and item_clock.statutory_due is not None
+            and covered is not None
+            and item_clock.statutory_due > covered
+        )
         row.update(
             effective_due_on=item_clock.statutory_due,
             effective_target_on=item_clock.target,
