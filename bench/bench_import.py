@@ -30,28 +30,13 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import text
 
+from etl.export import COLUMNS
 from geoplatform.cluster import EmbeddedCluster
 from geoplatform.database import create_db_engine, migrate
 from geoplatform.demo import load_demo
 
 DB = "geoplatform_import_bench"
-HEADER = [
-    "code",
-    "name_zh",
-    "name_en",
-    "commodities",
-    "lon",
-    "lat",
-    "region_code",
-    "deposit_type",
-    "stage",
-    "size_class",
-    "status",
-    "status_as_of",
-    "source",
-    "grade",
-    "grade_unit",
-]
+HEADER = list(COLUMNS)  # geoplatform's own export columns
 
 
 def write_csv(path: Path, rows: int) -> None:

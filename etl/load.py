@@ -18,28 +18,14 @@ from psycopg import sql
 from sqlalchemy import Connection, Engine, text
 
 from etl.staging import _psycopg, create_staging_table
+from etl.validate import RECORD_COLUMNS
 from geoplatform.errors import Conflict, NotFound
 
 STAGE = "stage_import_deposits"
-STAGE_COLUMNS = (
-    "row",
-    "code",
-    "name_zh",
-    "name_en",
-    "lon",
-    "lat",
-    "footprint",
-    "region_code",
-    "deposit_type",
-    "stage",
-    "size_class",
-    "status",
-    "status_as_of",
-    "source",
-    "commodities",
-    "grade",
-    "grade_unit",
-)
+STAGE_COLUMNS = RECORD_COLUMNS
+"""The staging table has one text column per field of a validated record, in the same order."""
+FOOTPRINT = STAGE_COLUMNS.index("footprint")
+COMMODITIES = STAGE_COLUMNS.index("commodities")
 COMPARED = (
     "name_zh",
     "name_en",
@@ -87,8 +73,8 @@ def copy_records(conn: Connection, records: Iterable[tuple[Any, ...]]) -> int:
     with _psycopg(conn).cursor() as cursor, cursor.copy(statement) as copy:
         for record in records:
             row = list(record)
-            row[6] = row[6].hex() if row[6] is not None else None  # footprint WKB
-            row[14] = json.dumps(row[14])  # commodities, first = primary
+            row[FOOTPRINT] = row[FOOTPRINT].hex() if row[FOOTPRINT] is not None else None  # WKB as hex text
+            row[COMMODITIES] = json.dumps(row[COMMODITIES])  # a JSON list, primary first
             copy.write_row(row)
             count += 1
     return count
