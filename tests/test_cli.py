@@ -73,3 +73,19 @@ def test_settings_command_lists_every_setting() -> None:
     assert result.exit_code == 0
     for name in known_variables():
         assert name in result.output
+
+
+def test_every_command_is_in_the_cli_reference() -> None:
+    reference = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+
+    def walk(group, prefix: str) -> list[str]:  # type: ignore[no-untyped-def]
+        names = []
+        for name, command in group.commands.items():
+            full = f"{prefix} {name}".strip()
+            names.append(full)
+            if hasattr(command, "commands"):
+                names += walk(command, full)
+        return names
+
+    for name in walk(main, ""):
+        assert f"## geoplatform {name}" in reference, name
