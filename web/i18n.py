@@ -122,6 +122,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_items": ("没有符合条件的事项。", "No matching items."),
     "approval_layer": ("审批时限状态", "Approval timetable"),
     "import": ("数据导入", "Import"),
+    "rows_loaded": ("已读取行数", "Rows read so far"),
     "calendar_gap": (
         "节假日数据未覆盖该日期所在年份：工作日期限未扣除该年法定节假日。",
         "The holiday calendar does not cover that year yet: the working-day deadline ignores its public holidays.",

@@ -7,12 +7,14 @@ reports are kept under random tokens in the data directory for download by edito
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request, send_file
-from werkzeug.wrappers import Response
+from flask import Blueprint, Response, abort, render_template, request, send_file, stream_template
 
 from etl.mapping import shipped_mappings
 from etl.pipeline import ImportRequest, ImportResult, RejectRatioExceeded, import_file
@@ -77,9 +79,10 @@ def _form_options() -> tuple[ImportRequest, str]:
     return import_request, request.form.get("action", "import")
 
 
-def _keep_report(result: ImportResult) -> str:
+def _keep_report(result: ImportResult, reports: Path | None = None) -> str:
+    """Write the reject report under a random token (``reports`` given when outside a request)."""
     token = uuid.uuid4().hex
-    reports = _dir("import-reports")
+    reports = reports or _dir("import-reports")
     (reports / f"{token}.csv").write_text(result.reject_csv(), encoding="utf-8")
     (reports / f"{token}.json").write_text(result.reject_json(), encoding="utf-8")
     return token
@@ -91,24 +94,85 @@ def form() -> str:
     return render_template("import.html", mappings=shipped_mappings(), result=None, error=None)
 
 
+class _Outcome:
+    """Filled in by the import thread; read by the template once the progress stream has ended."""
+
+    result: ImportResult | None = None
+    error: str | None = None
+    token: str | None = None
+
+
+def _progress(import_request: ImportRequest, outcome: _Outcome) -> Iterator[int]:
+    """Run the import in a thread and yield the running row count as chunks are loaded.
+
+    The page is streamed, so an editor sees rows counted while a large file loads; the import
+    itself is the same call as the CLI's and still commits once at the end (or not at all).
+    """
+    engine = context.engine()
+    reports = _dir("import-reports")  # resolved here: the thread has no application context
+    updates: queue.Queue[int | None] = queue.Queue()
+    seen = [0]
+
+    def progress(rows: int) -> None:
+        seen[0] += rows
+        updates.put(seen[0])
+
+    def work() -> None:
+        try:
+            outcome.result = import_file(engine, import_request, progress=progress)
+        except RejectRatioExceeded as exceeded:
+            outcome.result, outcome.error = exceeded.result, exceeded.description
+        except GeoplatformError as failure:
+            outcome.error = failure.description
+        except Exception:  # reported on the page; the transaction has rolled back
+            outcome.error = "The import failed unexpectedly; nothing was written."
+        finally:
+            try:
+                import_request.path.unlink(missing_ok=True)
+                if outcome.result is not None and outcome.result.rejects:
+                    outcome.token = _keep_report(outcome.result, reports)
+            finally:
+                updates.put(None)  # always end the stream, whatever happened above
+
+    threading.Thread(target=work, daemon=True).start()
+    while (count := updates.get()) is not None:
+        yield count
+
+
 @bp.post("/import")
 @require_role("editor")
-def upload() -> tuple[str, int] | str:
+def upload() -> tuple[str, int] | str | Response:
+    try:
+        import_request, action = _form_options()
+    except GeoplatformError as failure:
+        return render_template("import.html", mappings=shipped_mappings(), result=None, error=failure.description), 400
+    if action != "preview":
+        try:  # format, layers and mapping are checked before the page starts streaming: errors stay 4xx
+            import_file(context.engine(), import_request, preview_only=True)
+        except GeoplatformError as failure:
+            import_request.path.unlink(missing_ok=True)
+            page = render_template("import.html", mappings=shipped_mappings(), result=None, error=failure.description)
+            return page, 400
+        outcome = _Outcome()
+        return Response(
+            stream_template(
+                "import.html",
+                mappings=shipped_mappings(),
+                result=None,
+                error=None,
+                progress=_progress(import_request, outcome),
+                outcome=outcome,
+            )
+        )
     result: ImportResult | None = None
     error: str | None = None
     status = 200
-    stored: Path | None = None
     try:
-        import_request, action = _form_options()
-        stored = import_request.path
-        result = import_file(context.engine(), import_request, preview_only=(action == "preview"))
-    except RejectRatioExceeded as exceeded:
-        result, error, status = exceeded.result, exceeded.description, 422
+        result = import_file(context.engine(), import_request, preview_only=True)
     except GeoplatformError as failure:
         error, status = failure.description, 400
     finally:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
+        import_request.path.unlink(missing_ok=True)
     token = _keep_report(result) if result is not None and result.rejects else None
     page = render_template("import.html", mappings=shipped_mappings(), result=result, error=error, token=token)
     return page, status

@@ -52,6 +52,7 @@ def test_preview_then_import_with_a_downloadable_reject_report(write_app, fresh_
     )
     page = done.get_data(as_text=True)
     assert done.status_code == 200 and "2 inserted" in page.replace("新增", "inserted")
+    assert 'textContent = "3"' in page, "the streamed page counted the rows as they loaded"
     with fresh_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM deposit WHERE code LIKE 'WB-%'")).scalar_one() == 2
         batch = conn.execute(text("SELECT username, file_name FROM import_batch ORDER BY id DESC LIMIT 1")).one()
