@@ -1,6 +1,6 @@
 """Survey-data import: read → map → normalise → validate → load.
 
-Today this holds the loading end of the pipeline (COPY into a staging table, then set-based SQL in
-one transaction), used by the demo loader and the synthetic generator; the readers, mappings and
-reject reports of the bulk importer build on it.
+``pipeline.import_file`` is the one entry point (used by ``geoplatform import`` and the ``/import``
+page); ``sources``, ``mapping``, ``coordinates``, ``normalise``, ``validate`` and ``load`` are its steps,
+``staging`` the COPY helpers it shares with the demo loader, ``export`` the way back out.
 """

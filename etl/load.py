@@ -17,7 +17,7 @@ from typing import Any
 from psycopg import sql
 from sqlalchemy import Connection, Engine, text
 
-from etl.staging import _psycopg, create_staging_table
+from etl.staging import create_staging_table, driver_connection
 from etl.validate import RECORD_COLUMNS
 from geoplatform.errors import Conflict, NotFound
 
@@ -70,7 +70,7 @@ def copy_records(conn: Connection, records: Iterable[tuple[Any, ...]]) -> int:
         sql.Identifier(STAGE), sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
     )
     count = 0
-    with _psycopg(conn).cursor() as cursor, cursor.copy(statement) as copy:
+    with driver_connection(conn).cursor() as cursor, cursor.copy(statement) as copy:
         for record in records:
             row = list(record)
             row[FOOTPRINT] = row[FOOTPRINT].hex() if row[FOOTPRINT] is not None else None  # WKB as hex text

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 CHUNK_BYTES = 1 << 20
 
 
-def _psycopg(conn: Connection) -> psycopg.Connection:
+def driver_connection(conn: Connection) -> psycopg.Connection:
     return conn.connection.driver_connection  # type: ignore[return-value]
 
 
@@ -27,7 +27,7 @@ def create_staging_table(conn: Connection, name: str, columns: Sequence[str]) ->
         sql.Identifier(name),
         sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns),
     )
-    _psycopg(conn).execute(statement)
+    driver_connection(conn).execute(statement)
 
 
 def copy_csv(conn: Connection, name: str, columns: Sequence[str], source: BinaryIO) -> int:
@@ -40,7 +40,7 @@ def copy_csv(conn: Connection, name: str, columns: Sequence[str], source: Binary
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER MATCH, ENCODING 'UTF8')").format(
         sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
-    with _psycopg(conn).cursor() as cursor:
+    with driver_connection(conn).cursor() as cursor:
         with cursor.copy(statement) as copy:
             while chunk := source.read(CHUNK_BYTES):
                 copy.write(chunk)

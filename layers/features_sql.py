@@ -215,11 +215,6 @@ def feature_statement(layer_name: str) -> Select:
     return select(cast(_feature_object(layer, one), Text))
 
 
-def page_sql(layer: Layer, query: FeatureQuery) -> tuple[Select, dict[str, Any]]:
-    """The page statement for ``query`` and its bound values."""
-    return page_statement(shape_of(layer, query)), parameters(query)
-
-
 def fetch_page(conn: Connection, layer: Layer, query: FeatureQuery, count_limit: int) -> FeaturePage:
     """Run the page query and, when the page does not tell the total itself, a cheap count."""
     shape = shape_of(layer, query)
@@ -231,12 +226,6 @@ def fetch_page(conn: Connection, layer: Layer, query: FeatureQuery, count_limit:
         # The last page tells the total for free.
         return FeaturePage(features_json, returned, has_more, query.offset + returned)
     return FeaturePage(features_json, returned, has_more, _count(conn, shape, values, count_limit))
-
-
-def estimate_matches(conn: Connection, layer: Layer, query: FeatureQuery) -> float:
-    """The planner's estimate of the matching rows (``EXPLAIN``: no rows are read)."""
-    shape = shape_of(layer, query)
-    return _estimate(conn, shape, parameters(query))
 
 
 def _estimate(conn: Connection, shape: Shape, values: dict[str, Any]) -> float:
