@@ -9,14 +9,17 @@ leaves the database as it was (the staging table is dropped with the transaction
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+import io
 from dataclasses import dataclass
-from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg import sql
 from sqlalchemy import Connection, Engine, text
 
+from etl import bulk
 from etl.staging import create_staging_table, driver_connection
 from etl.validate import RECORD_COLUMNS
 from geoplatform.errors import Conflict, NotFound
@@ -24,8 +27,10 @@ from geoplatform.errors import Conflict, NotFound
 STAGE = "stage_import_deposits"
 STAGE_COLUMNS = RECORD_COLUMNS
 """The staging table has one text column per field of a validated record, in the same order."""
-FOOTPRINT = STAGE_COLUMNS.index("footprint")
-COMMODITIES = STAGE_COLUMNS.index("commodities")
+STAGE_TYPES = {
+    c: ("float64" if c in ("lon", "lat", "grade") else "int64" if c == "row" else "str") for c in STAGE_COLUMNS
+}
+"""Column types handed to Arrow's CSV writer: numbers stay numbers, everything else is text."""
 COMPARED = (
     "name_zh",
     "name_en",
@@ -64,45 +69,83 @@ def open_stage(conn: Connection) -> None:
     create_staging_table(conn, STAGE, STAGE_COLUMNS)
 
 
-def copy_records(conn: Connection, records: Iterable[tuple[Any, ...]]) -> int:
-    """Stream validated records into the staging table (COPY; text columns, cast later in SQL)."""
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+def copy_records(conn: Connection, records: pd.DataFrame) -> int:
+    """Stream validated records into the staging table: one CSV block per chunk, cast later in SQL.
+
+    The block is written by Arrow's CSV writer (nulls as unquoted empty fields, text always quoted, as
+    PostgreSQL's CSV format reads them), not a Python call per row; the server parses it while the next
+    chunk is validated.
+    """
+    if records.empty:
+        return 0
+    frame = records.copy()
+    footprints = frame["footprint"]
+    frame["footprint"] = footprints.map(lambda v: v.hex(), na_action="ignore") if footprints.notna().any() else None
+    # A PostgreSQL array literal; codes are [a-z_] words from the codelists, so no quoting is needed.
+    codes, uniques = pd.factorize(frame["commodities"])
+    frame["commodities"] = np.array(["{" + ",".join(c) + "}" for c in uniques], dtype=object)[codes]
+    codes, uniques = pd.factorize(frame["status_as_of"])
+    frame["status_as_of"] = np.array([str(d) for d in uniques] + [None], dtype=object)[codes]
+    table = pa.Table.from_pandas(frame[list(STAGE_COLUMNS)].astype(STAGE_TYPES), preserve_index=False)
+    block = io.BytesIO()
+    pa_csv.write_csv(table, block, write_options=pa_csv.WriteOptions(include_header=False))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(STAGE), sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
     )
-    count = 0
     with driver_connection(conn).cursor() as cursor, cursor.copy(statement) as copy:
-        for record in records:
-            row = list(record)
-            row[FOOTPRINT] = row[FOOTPRINT].hex() if row[FOOTPRINT] is not None else None  # WKB as hex text
-            row[COMMODITIES] = json.dumps(row[COMMODITIES])  # a JSON list, primary first
-            copy.write_row(row)
-            count += 1
-    return count
+        copy.write(block.getbuffer())
+    return len(frame)
 
 
-def _typed_stage() -> str:
-    """The staging rows cast to the deposit columns; a code repeated in the file keeps its last row."""
-    return """
+TYPED_STAGE_SQL = """
     CREATE TEMP TABLE typed_import ON COMMIT DROP AS
-    SELECT DISTINCT ON (code)
-           code, name_zh, name_en,
+    SELECT code, name_zh, name_en,
            ST_SetSRID(ST_MakePoint(lon::float8, lat::float8), 4326) AS geom,
            CASE WHEN footprint IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(decode(footprint, 'hex')), 4326) END
                AS footprint,
            region_code, deposit_type, stage, size_class, status, status_as_of::date AS status_as_of, source,
-           ARRAY(SELECT jsonb_array_elements_text(commodities::jsonb)) AS commodities,
-           grade::numeric AS grade, grade_unit, row::int AS row
+           commodities::text[] AS commodities, grade::numeric AS grade, grade_unit, row::int AS row
     FROM stage_import_deposits
-    ORDER BY code, row::int DESC
+"""
+"""The staging rows cast to the deposit columns."""
+
+
+def _typed_stage(conn: Connection) -> None:
+    """Cast the staging rows; a code repeated in the file keeps its last row.
+
+    Duplicates are rare, so they are looked for with a hash aggregate instead of sorting every batch.
     """
+    conn.execute(text(TYPED_STAGE_SQL))
+    repeated = conn.execute(text("SELECT 1 FROM typed_import GROUP BY code HAVING count(*) > 1 LIMIT 1")).first()
+    if repeated:
+        conn.execute(
+            text("""
+            DELETE FROM typed_import t
+            WHERE EXISTS (SELECT 1 FROM typed_import later WHERE later.code = t.code AND later.row > t.row)
+        """)
+        )
 
 
-def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
-    """Insert new deposits, update changed ones (keeping before-images), leave equal ones alone."""
-    conn.execute(text(_typed_stage()))
+def upsert(conn: Connection, batch_id: int, on_conflict: str, bulk_mode: str = "auto") -> LoadCounts:
+    """Insert new deposits, update changed ones (keeping before-images), leave equal ones alone.
+
+    Large batches load in bulk mode (:mod:`etl.bulk`): foreign keys checked and indexes built once.
+    """
+    _typed_stage(conn)
     conn.execute(text("CREATE INDEX ON typed_import (code)"))
     conn.execute(text("ANALYZE typed_import"))
+    total = conn.execute(text("SELECT count(*) FROM typed_import")).scalar_one()
     existing = conn.execute(text("SELECT count(*) FROM typed_import t JOIN deposit d ON d.code = t.code")).scalar_one()
+    bulk_plan = bulk.plan(conn, "deposit", total - existing if on_conflict != "update" else total, bulk_mode)
+    with bulk.deferred(conn, ("deposit", "deposit_commodity"), bulk_plan):
+        counts = _write(conn, batch_id, on_conflict, total, existing)
+    if bulk_plan.any:
+        conn.execute(text("ANALYZE deposit"))
+        conn.execute(text("ANALYZE deposit_commodity"))
+    return counts
+
+
+def _write(conn: Connection, batch_id: int, on_conflict: str, total: int, existing: int) -> LoadCounts:
     if on_conflict == "fail" and existing:
         raise Conflict(f"{existing} codes of this file exist already (--on-conflict fail); nothing was imported.")
     # Current commodities of the deposits the file names, to compare and to keep for undo.
@@ -173,18 +216,20 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
         )
     inserted = conn.execute(
         text("""
-        WITH new AS (
-            INSERT INTO deposit (code, name_zh, name_en, geom, footprint, region_code, deposit_type, stage, size_class,
-                                 status, status_as_of, source, batch_id)
-            SELECT t.code, t.name_zh, t.name_en, t.geom, t.footprint, t.region_code, t.deposit_type, t.stage,
-                   t.size_class, t.status, t.status_as_of, t.source, :batch
-            FROM typed_import t WHERE NOT EXISTS (SELECT 1 FROM deposit d WHERE d.code = t.code)
-            RETURNING code
-        )
-        INSERT INTO changed_codes SELECT code FROM new
+        INSERT INTO changed_codes
+        SELECT t.code FROM typed_import t WHERE NOT EXISTS (SELECT 1 FROM deposit d WHERE d.code = t.code)
+    """)
+    ).rowcount
+    conn.execute(
+        text("""
+        INSERT INTO deposit (code, name_zh, name_en, geom, footprint, region_code, deposit_type, stage, size_class,
+                             status, status_as_of, source, batch_id)
+        SELECT t.code, t.name_zh, t.name_en, t.geom, t.footprint, t.region_code, t.deposit_type, t.stage,
+               t.size_class, t.status, t.status_as_of, t.source, :batch
+        FROM typed_import t WHERE NOT EXISTS (SELECT 1 FROM deposit d WHERE d.code = t.code)
     """),
         {"batch": batch_id},
-    ).rowcount
+    )
     conn.execute(
         text("""
         INSERT INTO deposit_commodity (deposit_id, commodity_code, role, grade, grade_unit)
@@ -198,7 +243,6 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
         LEFT JOIN previous_grades p ON p.code = t.code AND p.commodity_code = c.code
     """)
     )
-    total = conn.execute(text("SELECT count(*) FROM typed_import")).scalar_one()
     return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
 
 

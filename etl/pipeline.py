@@ -46,6 +46,8 @@ class ImportRequest:
     on_conflict: str = "update"
     dry_run: bool = False
     max_reject_ratio: float = 1.0
+    bulk: str = "auto"
+    """auto, on or off: load large batches with foreign keys and indexes deferred (see etl.bulk)."""
     username: str = "cli"
     options: Options = field(default_factory=Options)
 
@@ -112,6 +114,8 @@ def _open(request: ImportRequest, workdir: Path) -> Table:
         raise InvalidParameter("Only the 'deposits' target can be imported so far.")
     if request.on_conflict not in ("update", "skip", "fail"):
         raise InvalidParameter("--on-conflict must be update, skip or fail.")
+    if request.bulk not in ("auto", "on", "off"):
+        raise InvalidParameter("--bulk must be auto, on or off.")
     if not 0 <= request.max_reject_ratio <= 1:
         raise InvalidParameter("--max-reject-ratio must be between 0 and 1.")
     return open_table(
@@ -161,6 +165,9 @@ def import_file(
         with engine.begin() as conn:
             # A bulk load is not an interactive query: the web app's statement timeout does not apply.
             conn.execute(text("SET LOCAL statement_timeout = 0"))
+            # Sorting and hashing a batch in memory, and building its indexes, need more than the defaults.
+            conn.execute(text("SET LOCAL work_mem = '256MB'"))
+            conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
             load.open_stage(conn)
             for chunk in table.chunks(CHUNK_ROWS):
                 accepted, rejects = validator.validate(chunk)
@@ -210,7 +217,7 @@ def import_file(
                     ),
                 },
             ).scalar_one()
-            counts = load.upsert(conn, batch_id, request.on_conflict)
+            counts = load.upsert(conn, batch_id, request.on_conflict, request.bulk)
             conn.execute(
                 text("""
                 UPDATE import_batch SET rows_inserted = :i, rows_updated = :u, rows_unchanged = :n, finished_at = now()

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from geoplatform.errors import InvalidParameter
 
@@ -141,39 +143,75 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
     except csv.Error:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
 
-    def frames(size: int) -> Iterator[pd.DataFrame]:
-        start = 2  # data starts on line 2, after the header
-        # The context manager closes the file even when the caller stops early (a preview).
-        with pd.read_csv(
-            path,
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            encoding=encoding,
-            chunksize=size,
-            skipinitialspace=True,
-            on_bad_lines="error",
-        ) as reader:
-            try:
-                for chunk in reader:
-                    chunk.columns = [str(c) for c in chunk.columns]
-                    chunk["_row"] = range(start, start + len(chunk))
-                    start += len(chunk)
-                    yield chunk
-            except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                raise SourceError(f"The text table is malformed near record {start}: {type(exc).__name__}.") from None
+    headers = _delimited_headers(path, delimiter, encoding)
 
-    try:
-        headers = list(pd.read_csv(path, sep=delimiter, dtype=str, nrows=0, encoding=encoding).columns)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        raise SourceError("The file has no readable header row.") from None
+    def frames(size: int) -> Iterator[pd.DataFrame]:
+        # Arrow's reader parses blocks on all cores; every column stays text (typed later, per field).
+        reader = _open_arrow_csv(path, delimiter, encoding, headers)
+        start = 2  # data starts on line 2, after the header
+        try:
+            with reader:
+                for batch in reader:
+                    frame = batch.to_pandas()
+                    for offset in range(0, len(frame), size):
+                        chunk = frame.iloc[offset : offset + size].reset_index(drop=True)
+                        chunk["_row"] = range(start, start + len(chunk))
+                        start += len(chunk)
+                        yield chunk
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise SourceError(f"The text table is malformed near record {start}: {_arrow_reason(exc)}") from None
+
     return Table(
         path,
         "csv" if delimiter != "\t" else "tsv",
-        [str(h) for h in headers],
+        headers,
         encoding=encoding,
         _reader=frames,
     )
+
+
+def _delimited_headers(path: Path, delimiter: str, encoding: str) -> list[str]:
+    """The header row, trimmed, with repeated names made unique the way pandas does (``name.1``)."""
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            first = next(csv.reader(handle, delimiter=delimiter), None)
+    except (UnicodeDecodeError, csv.Error):
+        first = None
+    if not first or not any(cell.strip() for cell in first):
+        raise SourceError("The file has no readable header row.")
+    seen: dict[str, int] = {}
+    headers = []
+    for cell in first:
+        name = cell.strip() or f"Unnamed: {len(headers)}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        headers.append(name)
+    return headers
+
+
+def _open_arrow_csv(path: Path, delimiter: str, encoding: str, headers: list[str]) -> pa_csv.CSVStreamingReader:
+    try:
+        return pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(encoding=encoding, column_names=headers, skip_rows=1, block_size=8 << 20),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(headers, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise SourceError(f"The text table is malformed near its start: {_arrow_reason(exc)}") from None
+
+
+def _arrow_reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "text that is not in the file's encoding (give --encoding)."
+    message = str(exc)
+    if "Expected" in message and "columns" in message:
+        return "a row has a different number of columns than the header."
+    return "unreadable CSV."
 
 
 # -- Excel ------------------------------------------------------------------------------------------

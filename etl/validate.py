@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +17,10 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from etl import columns as cols
 from etl import coordinates as co
 from etl.mapping import Resolution
-from etl.normalise import ValueProblem, Vocabulary, clean, date_value, number_with_unit
+from etl.normalise import Vocabulary, clean, date_value, number_with_unit
 from geoplatform.models import CODE_PATTERN
 
 CODE_RE = re.compile(CODE_PATTERN)
@@ -77,7 +77,11 @@ class RowProblem(Exception):
 
 
 class Validator:
-    """Validates chunks for one import: the mapping, the options and the vocabularies stay fixed."""
+    """Validates chunks for one import: the mapping, the options and the vocabularies stay fixed.
+
+    Work is done a column at a time (see :mod:`etl.columns`); the checks run in a fixed order and
+    each row reports its first problem.
+    """
 
     def __init__(
         self, resolution: Resolution, vocabulary: Vocabulary, options: Options, layer_crs: str | None = None
@@ -100,175 +104,258 @@ class Validator:
         self.default_status = vocabulary.code_of("status", default) if default else None
 
     # -- per chunk --------------------------------------------------------------------------------
-    def validate(self, chunk: pd.DataFrame) -> tuple[list[tuple[Any, ...]], list[Reject]]:
-        accepted: list[tuple[Any, ...]] = []
-        rejects: list[Reject] = []
-        for row in self._rows(chunk):
-            try:
-                accepted.append(self._record(row))
-            except RowProblem as problem:
-                value = "" if problem.value is None else str(problem.value)[:200]
-                rejects.append(Reject(int(row["_row"]), problem.column, value, problem.reason))
-        return accepted, rejects
+    def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
+        """The accepted records (columns :data:`RECORD_COLUMNS`) and one reject per refused row."""
+        chunk = chunk.reset_index(drop=True)
+        n = len(chunk)
+        p = cols.Problems(n)
+        out: dict[str, Any] = {"row": chunk["_row"].to_numpy(dtype=np.int64)}
 
-    @staticmethod
-    def _rows(chunk: pd.DataFrame) -> Iterator[dict[str, Any]]:
-        yield from chunk.to_dict("records")
+        name_zh = self._text(chunk, "name_zh", p)
+        name_en = self._text(chunk, "name_en", p)
+        name = name_zh.where(name_zh.notna(), name_en)
+        header = self.columns.get("name_zh") or self.columns.get("name_en") or "name_zh"
+        p.add(pd.isna(name), header, "", "a deposit needs a name")
+        out["name_zh"], out["name_en"] = name, name_en
 
-    def _get(self, row: dict[str, Any], name: str) -> tuple[str, Any]:
-        header = self.columns.get(name)
-        return (header or name), (row.get(header) if header else None)
+        out["lon"], out["lat"], out["footprint"] = self._location(chunk, p)
 
-    def _text(self, row: dict[str, Any], name: str, required: bool = False) -> str | None:
-        header, raw = self._get(row, name)
-        value = clean(raw, fold=False)
-        if value is None and required:
-            raise RowProblem(header, raw, f"{name} is required")
-        if value is not None and len(value) > MAX_TEXT:
-            raise RowProblem(header, raw, f"longer than {MAX_TEXT} characters")
-        return value
-
-    def _lookup(self, row: dict[str, Any], name: str) -> str | None:
-        header, raw = self._get(row, name)
-        try:
-            return self.vocabulary.code_of(name, raw)
-        except ValueProblem as problem:
-            raise RowProblem(header, raw, str(problem)) from None
-
-    def _record(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        name_zh = self._text(row, "name_zh") or self._text(row, "name_en")
-        if name_zh is None:
-            header = self.columns.get("name_zh") or self.columns.get("name_en") or "name_zh"
-            raise RowProblem(header, None, "a deposit needs a name")
-        lon, lat, footprint = self._location(row)
-        status = self._lookup(row, "status") or self.default_status
-        if status is None:
-            raise RowProblem(
-                self.columns.get("status", "status"),
-                None,
-                "status is required (map a status column or give --default-status)",
-            )
-        header, raw = self._get(row, "commodities")
-        try:
-            commodities = self.vocabulary.commodity_list(raw)
-        except ValueProblem as problem:
-            raise RowProblem(header, raw, str(problem)) from None
-        header, raw = self._get(row, "region_code")
-        try:
-            region = self.vocabulary.region(raw)
-        except ValueProblem as problem:
-            raise RowProblem(header, raw, str(problem)) from None
-        header, raw = self._get(row, "status_as_of")
-        try:
-            as_of = date_value(raw, self.options.today)
-        except ValueProblem as problem:
-            raise RowProblem(header, raw, str(problem)) from None
-        grade, grade_unit = self._grade(row, commodities)
-        code = self._code(row, name_zh, lon, lat)
-        return (
-            int(row["_row"]),
-            code,
-            name_zh,
-            self._text(row, "name_en"),
-            lon,
-            lat,
-            footprint,
-            region,
-            self._lookup(row, "deposit_type"),
-            self._lookup(row, "stage"),
-            self._lookup(row, "size_class"),
-            status,
-            as_of,
-            self._text(row, "source"),
-            commodities,
-            grade,
-            grade_unit,
+        status = self._lookup(chunk, "status", p)
+        if self.default_status:
+            status = np.where(pd.isna(status), self.default_status, status)
+        p.add(
+            pd.isna(status),
+            self.columns.get("status", "status"),
+            "",
+            "status is required (map a status column or give --default-status)",
         )
+        out["status"] = status
 
-    def _code(self, row: dict[str, Any], name: str, lon: float, lat: float) -> str:
-        header, raw = self._get(row, "code")
-        text = clean(raw)
-        if text is None:
-            # No code column: a stable code from name and position keeps re-imports idempotent.
-            digest = hashlib.sha1(f"{name}|{lon:.5f}|{lat:.5f}".encode()).hexdigest()[:12].upper()  # noqa: S324
-            return f"IMP-{digest}"
-        code = re.sub(r"[\s.]+", "-", text.upper())
-        if not CODE_RE.fullmatch(code):
-            raise RowProblem(header, raw, "a code has 2-40 characters: letters, digits, '-' and '_'")
-        return code
+        commodities = self._per_value(chunk, "commodities", p, lambda v: tuple(self.vocabulary.commodity_list(v)), ())
+        out["commodities"] = commodities
+        out["region_code"] = self._per_value(chunk, "region_code", p, self.vocabulary.region)
+        out["status_as_of"] = self._per_value(chunk, "status_as_of", p, lambda v: date_value(v, self.options.today))
+        out["grade"], out["grade_unit"] = self._grade(chunk, commodities, p)
+        out["code"] = self._code(chunk, name, out["lon"], out["lat"], p)
+        for field_name in ("deposit_type", "stage", "size_class"):
+            out[field_name] = self._lookup(chunk, field_name, p)
+        out["source"] = self._text(chunk, "source", p)
 
-    def _grade(self, row: dict[str, Any], commodities: list[str]) -> tuple[float | None, str | None]:
-        header, raw = self._get(row, "grade")
-        try:
-            value, unit_text = number_with_unit(raw)
-        except ValueProblem as problem:
-            raise RowProblem(header, raw, str(problem)) from None
-        if value is None or (value == 0 and "grade" in self.resolution.mapping.zero_means_missing):
-            return None, None
-        if value < 0:
-            raise RowProblem(header, raw, "a grade cannot be negative")
-        unit = self.vocabulary.unit(unit_text) if unit_text else None
-        if unit is None:
-            _, unit_raw = self._get(row, "grade_unit")
-            unit = self.vocabulary.unit(clean(unit_raw)) if clean(unit_raw) else self.grade_unit_from_header
-        if unit is None:
-            raise RowProblem(header, raw, "the grade has no unit (write it in the header, e.g. 品位(%), or the cell)")
-        if not commodities:
-            raise RowProblem(header, raw, "a grade needs a commodity")
-        return value, unit
+        bad = p.bad
+        rejects = [
+            Reject(int(row), str(column), value, str(reason))
+            for row, column, value, reason in zip(
+                out["row"][bad], p.column[bad], cols.as_strings(p.value[bad]), p.reason[bad], strict=True
+            )
+        ]
+        records = pd.DataFrame({name: out[name] for name in RECORD_COLUMNS})
+        return records[~bad].reset_index(drop=True), rejects
+
+    # -- column helpers ---------------------------------------------------------------------------
+    def _series(self, chunk: pd.DataFrame, name: str) -> tuple[str, pd.Series | None]:
+        header = self.columns.get(name)
+        if header is None or header not in chunk:
+            return header or name, None
+        return header, chunk[header]
+
+    def _text(self, chunk: pd.DataFrame, name: str, p: cols.Problems) -> pd.Series:
+        header, series = self._series(chunk, name)
+        if series is None:
+            return pd.Series([None] * len(chunk), dtype="str")
+        values = cols.texts(series, fold=False)
+        lengths = values.str.len().fillna(0).to_numpy()
+        p.add(lengths > MAX_TEXT, header, series, f"longer than {MAX_TEXT} characters")
+        return values
+
+    def _per_value(
+        self, chunk: pd.DataFrame, name: str, p: cols.Problems, compute: Any, missing: Any = None
+    ) -> np.ndarray:
+        header, series = self._series(chunk, name)
+        if series is None:
+            return np.full(len(chunk), missing, dtype=object) if missing is None else _filled(len(chunk), missing)
+        values, reasons = cols.per_value(series, compute)
+        p.add(pd.notna(reasons), header, series, reasons)
+        return values
+
+    def _lookup(self, chunk: pd.DataFrame, name: str, p: cols.Problems) -> np.ndarray:
+        return self._per_value(chunk, name, p, lambda v: self.vocabulary.code_of(name, v))
+
+    def _code(
+        self, chunk: pd.DataFrame, name: pd.Series, lon: np.ndarray, lat: np.ndarray, p: cols.Problems
+    ) -> pd.Series:
+        header, series = self._series(chunk, "code")
+        given = pd.Series([None] * len(chunk), dtype="str") if series is None else cols.texts(series, fold=True)
+        missing = given.isna().to_numpy()
+        codes = given.str.upper()
+        spaced = codes.str.contains(r"[\s.]", regex=True).fillna(False).to_numpy(dtype=bool)
+        if spaced.any():  # only the few codes that need it pay for the substitution
+            codes = codes.copy()
+            codes.iloc[np.flatnonzero(spaced)] = codes.iloc[np.flatnonzero(spaced)].str.replace(
+                r"[\s.]+", "-", regex=True
+            )
+        valid = codes.str.fullmatch(CODE_PATTERN).fillna(False).to_numpy(dtype=bool)
+        if series is not None:
+            p.add(~missing & ~valid, header, series, "a code has 2-40 characters: letters, digits, '-' and '_'")
+        # No code: a stable code from name and position keeps re-imports idempotent.
+        derive = np.flatnonzero(missing & ~p.bad)
+        if len(derive):
+            codes = codes.astype(object)
+            codes.iloc[derive] = [
+                "IMP-" + hashlib.sha1(f"{name.iat[i]}|{lon[i]:.5f}|{lat[i]:.5f}".encode()).hexdigest()[:12].upper()  # noqa: S324
+                for i in derive
+            ]
+        return codes
+
+    def _grade(self, chunk: pd.DataFrame, commodities: np.ndarray, p: cols.Problems) -> tuple[np.ndarray, np.ndarray]:
+        n = len(chunk)
+        header, series = self._series(chunk, "grade")
+        grades = np.full(n, np.nan)
+        units = np.full(n, None, dtype=object)
+        if series is None:
+            return grades, units
+        parsed, reasons, plain = cols.numbers(series, number_with_unit)
+        p.add(pd.notna(reasons), header, series, reasons)
+        unit_texts = np.full(n, None, dtype=object)
+        for i in np.flatnonzero(pd.notna(parsed) & ~plain):
+            grades[i], unit_texts[i] = parsed[i]
+        grades[plain] = parsed[plain].astype(float)
+        if "grade" in self.resolution.mapping.zero_means_missing:
+            grades[grades == 0] = np.nan
+        has = ~np.isnan(grades)
+        p.add(has & (grades < 0), header, series, "a grade cannot be negative")
+        units[:] = [self.vocabulary.unit(u) if u else None for u in unit_texts]
+        _, unit_column = self._series(chunk, "grade_unit")
+        if unit_column is not None:
+            from_column, _ = cols.per_value(unit_column, lambda v: self.vocabulary.unit(clean(v)) if clean(v) else None)
+            units = np.where(pd.isna(units), from_column, units)
+        units = np.where(pd.isna(units), self.grade_unit_from_header, units)
+        p.add(
+            has & pd.isna(units),
+            header,
+            series,
+            "the grade has no unit (write it in the header, e.g. 品位(%), or the cell)",
+        )
+        no_commodity = np.fromiter((not c for c in commodities), dtype=bool, count=n)
+        p.add(has & no_commodity, header, series, "a grade needs a commodity")
+        units[~has] = None
+        return grades, units
 
     # -- coordinates ------------------------------------------------------------------------------
-    def _location(self, row: dict[str, Any]) -> tuple[float, float, bytes | None]:
-        wkb = row.get("_wkb")
-        if wkb is not None and not (isinstance(wkb, float) and np.isnan(wkb)):
-            return self._geometry(wkb)
+    def _location(self, chunk: pd.DataFrame, p: cols.Problems) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = len(chunk)
+        lon = np.full(n, np.nan)
+        lat = np.full(n, np.nan)
+        footprint = np.full(n, None, dtype=object)
+        has_wkb = np.zeros(n, dtype=bool)
+        if "_wkb" in chunk:
+            has_wkb = chunk["_wkb"].map(lambda v: isinstance(v, bytes | bytearray)).to_numpy(dtype=bool)
+            for i in np.flatnonzero(has_wkb):
+                try:
+                    lon[i], lat[i], footprint[i] = self._geometry(chunk["_wkb"].iat[i])
+                except RowProblem as problem:
+                    p.add(
+                        _one(n, i), problem.column, "" if problem.value is None else str(problem.value), problem.reason
+                    )
+        rest = ~has_wkb
+        if not rest.any():
+            return lon, lat, footprint
+        sub = chunk[rest]
         if "lon" in self.columns and "lat" in self.columns:
-            lon = self._angle(row, "lon")
-            lat = self._angle(row, "lat")
-            x, y = self._project(np.array([lon]), np.array([lat]), self.options.crs or co.CGCS2000)
-            return self._check_lonlat(row, "lon", float(x[0]), float(y[0]))
-        if {"lon_d", "lat_d"} <= set(self.columns):
+            x, column = self._angles(sub, "lon", p, rest)
+            y, _ = self._angles(sub, "lat", p, rest)
+            x, y = co.to_lonlat(x, y, self.options.crs or co.CGCS2000)
+        elif {"lon_d", "lat_d"} <= set(self.columns):
+            x, y, column = self._dms_columns(sub, p, rest)
+        elif {"gk_x", "gk_y"} <= set(self.columns):
+            x, y, column = self._gauss_kruger(sub, p, rest)
+        else:
+            p.add(rest, "coordinates", "", "no coordinate columns (lon/lat, DMS columns or X/Y) are mapped")
+            return lon, lat, footprint
+        lon[rest], lat[rest] = x, y
+        self._check_lonlat(p, rest, column, lon, lat)
+        return np.round(lon, 7), np.round(lat, 7), footprint
+
+    def _angles(self, sub: pd.DataFrame, name: str, p: cols.Problems, rows: np.ndarray) -> tuple[np.ndarray, str]:
+        header, series = self._series(sub, name)
+        assert series is not None
+        packed = self.options.packed_dms
+
+        def parse(value: object) -> float:
+            return co.parse_angle(value, packed=packed)
+
+        if packed:
+            values, reasons = cols.per_value(series, parse)
+        else:
+            values, reasons, _ = cols.numbers(series, parse)
+        p.add(_spread(rows, pd.notna(reasons)), header, _spread(rows, series), _spread(rows, reasons))
+        return np.where(pd.isna(values), np.nan, values).astype(float), header
+
+    def _dms_columns(self, sub: pd.DataFrame, p: cols.Problems, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+        header = self.columns["lon_d"]
+        m = len(sub)
+        x = np.full(m, np.nan)
+        y = np.full(m, np.nan)
+        parts = {k: (self._series(sub, k)[1]) for k in (f"{a}_{q}" for a in ("lon", "lat") for q in "dms")}
+        reasons = np.full(m, None, dtype=object)
+        for i in range(m):
+
+            def cell(key: str, i: int = i) -> object:
+                series = parts[key]
+                return (series.iat[i] if series is not None else None) or 0
+
             try:
-                lon = co.dms_columns(*(self._get(row, f"lon_{p}")[1] or 0 for p in "dms"))
-                lat = co.dms_columns(*(self._get(row, f"lat_{p}")[1] or 0 for p in "dms"))
+                x[i] = co.dms_columns(*(cell(f"lon_{q}") for q in "dms"))
+                y[i] = co.dms_columns(*(cell(f"lat_{q}") for q in "dms"))
             except co.CoordinateError as problem:
-                raise RowProblem(self.columns["lon_d"], self._get(row, "lon_d")[1], str(problem)) from None
-            return self._check_lonlat(row, "lon_d", lon, lat)
-        if {"gk_x", "gk_y"} <= set(self.columns):
-            return self._gauss_kruger(row)
-        raise RowProblem("coordinates", None, "no coordinate columns (lon/lat, DMS columns or X/Y) are mapped")
+                reasons[i] = str(problem)
+        first = parts["lon_d"]
+        p.add(_spread(rows, pd.notna(reasons)), header, _spread(rows, first), _spread(rows, reasons))
+        return x, y, header
 
-    def _angle(self, row: dict[str, Any], name: str) -> float:
-        header, raw = self._get(row, name)
-        try:
-            return co.parse_angle(raw, packed=self.options.packed_dms)
-        except co.CoordinateError as problem:
-            raise RowProblem(header, raw, str(problem)) from None
-
-    def _project(self, x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
-        return co.to_lonlat(x, y, crs)
-
-    def _gauss_kruger(self, row: dict[str, Any]) -> tuple[float, float, None]:
-        header_x, raw_x = self._get(row, "gk_x")
-        header_y, raw_y = self._get(row, "gk_y")
-        try:
-            x = float(clean(raw_x) or "nan")
-            y = float(clean(raw_y) or "nan")
-        except ValueError:
-            raise RowProblem(header_x, raw_x, "X/Y must be numbers in metres") from None
-        if not (np.isfinite(x) and np.isfinite(y)):
-            raise RowProblem(header_x, raw_x, "X/Y are missing")
-        try:
-            if self.fixed_gk is not None or self.options.crs:
-                crs = f"EPSG:{self.fixed_gk}" if self.fixed_gk else str(self.options.crs)
-            else:
-                co.check_gk_pair(x, y)
-                crs = f"EPSG:{co.gauss_kruger_zone(y).epsg}"
-        except co.CoordinateError as problem:
-            raise RowProblem(f"{header_x}/{header_y}", f"{raw_x}/{raw_y}", str(problem)) from None
+    def _gauss_kruger(
+        self, sub: pd.DataFrame, p: cols.Problems, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, str]:
+        header_x, raw_x = self._series(sub, "gk_x")
+        header_y, raw_y = self._series(sub, "gk_y")
+        assert raw_x is not None and raw_y is not None
+        m = len(sub)
+        pair_header = f"{header_x}/{header_y}"
+        pair_values = raw_x.astype(str).to_numpy(dtype=object) + "/" + raw_y.astype(str).to_numpy(dtype=object)
+        x_values, x_reasons, _ = cols.numbers(raw_x, _metres)
+        y_values, y_reasons, _ = cols.numbers(raw_y, _metres)
+        x = np.where(pd.isna(x_values), np.nan, x_values).astype(float)
+        y = np.where(pd.isna(y_values), np.nan, y_values).astype(float)
+        unreadable = pd.notna(x_reasons) | pd.notna(y_reasons)
+        p.add(_spread(rows, unreadable), header_x, _spread(rows, raw_x), "X/Y must be numbers in metres")
+        missing = ~unreadable & ~(np.isfinite(x) & np.isfinite(y))
+        p.add(_spread(rows, missing), header_x, _spread(rows, raw_x), "X/Y are missing")
+        usable = ~unreadable & ~missing
+        lon = np.full(m, np.nan)
+        lat = np.full(m, np.nan)
+        if self.fixed_gk is not None or self.options.crs:
+            crs_of_rows = np.full(m, f"EPSG:{self.fixed_gk}" if self.fixed_gk else str(self.options.crs), dtype=object)
+        else:
+            crs_of_rows = np.full(m, None, dtype=object)
+            shaped = (x >= 1_000_000) & (x < 10_000_000) & (y >= 10_000_000) & (y < 100_000_000)
+            reasons = np.full(m, None, dtype=object)
+            for i in np.flatnonzero(usable & ~shaped):  # check_gk_pair says why
+                try:
+                    co.check_gk_pair(x[i], y[i])
+                except co.CoordinateError as problem:
+                    reasons[i] = str(problem)
+            zones = np.floor(np.where(usable & shaped, y, 0) / 1_000_000).astype(int)
+            for zone in np.unique(zones[usable & shaped]):
+                in_zone = usable & shaped & (zones == zone)
+                try:
+                    crs_of_rows[in_zone] = f"EPSG:{co.gauss_kruger_zone(zone * 1_000_000.0).epsg}"
+                except co.CoordinateError as problem:
+                    reasons[in_zone] = str(problem)
+            p.add(_spread(rows, pd.notna(reasons)), pair_header, _spread(rows, pair_values), _spread(rows, reasons))
         # Survey tables: X = northing, Y = easting; PROJ wants easting first.
-        lon, lat = self._project(np.array([y]), np.array([x]), crs)
-        return self._check_lonlat(row, "gk_x", float(lon[0]), float(lat[0]))
+        for crs in pd.unique(crs_of_rows[usable & pd.notna(crs_of_rows)]):
+            group = usable & (crs_of_rows == crs)
+            lon[group], lat[group] = co.to_lonlat(y[group], x[group], str(crs))
+        return lon, lat, header_x
 
     def _geometry(self, wkb: bytes) -> tuple[float, float, bytes | None]:
         geometry: BaseGeometry = shapely.from_wkb(wkb)
@@ -281,24 +368,85 @@ class Validator:
             )
         kind = geometry.geom_type
         if kind == "Point":
-            return self._check_lonlat({"_row": 0}, "geometry", geometry.x, geometry.y)
+            return (*self._check_point(geometry.x, geometry.y), None)
         if kind in ("Polygon", "MultiPolygon"):
             if not geometry.is_valid:
                 geometry = shapely.make_valid(geometry)
                 if geometry.geom_type not in ("Polygon", "MultiPolygon"):
                     raise RowProblem("geometry", None, "the footprint polygon is invalid and cannot be repaired")
             point = geometry.point_on_surface()
-            lon, lat, _ = self._check_lonlat({"_row": 0}, "geometry", point.x, point.y)
+            lon, lat = self._check_point(point.x, point.y)
             multi = geometry if geometry.geom_type == "MultiPolygon" else shapely.MultiPolygon([geometry])
             return lon, lat, shapely.to_wkb(multi, hex=False)
         raise RowProblem("geometry", kind, "only points and polygons (footprints) can be imported")
 
-    def _check_lonlat(self, row: dict[str, Any], column: str, lon: float, lat: float) -> tuple[float, float, None]:
+    def _check_lonlat(self, p: cols.Problems, rows: np.ndarray, column: str, lon: np.ndarray, lat: np.ndarray) -> None:
         header = self.columns.get(column, column)
+        here = _inside(lon, lat)
+        swapped = rows & _inside(lat, lon) & ~here
+        if swapped.any():
+            p.add(swapped, header, _formatted(swapped, lon, lat, "{}, {}"), "longitude and latitude look swapped")
+        outside = rows & ~here
+        if outside.any():
+            p.add(
+                outside,
+                header,
+                _formatted(outside, lon, lat, "{:.6f}, {:.6f}"),
+                "the point lies outside China's extent (73-136 E, 3-54 N)",
+            )
+
+    def _check_point(self, lon: float, lat: float) -> tuple[float, float]:
         if co.inside_china(lat, lon) and not co.inside_china(lon, lat):
-            raise RowProblem(header, f"{lon}, {lat}", "longitude and latitude look swapped")
+            raise RowProblem("geometry", f"{lon}, {lat}", "longitude and latitude look swapped")
         if not co.inside_china(lon, lat):
             raise RowProblem(
-                header, f"{lon:.6f}, {lat:.6f}", "the point lies outside China's extent (73-136 E, 3-54 N)"
+                "geometry", f"{lon:.6f}, {lat:.6f}", "the point lies outside China's extent (73-136 E, 3-54 N)"
             )
-        return round(lon, 7), round(lat, 7), None
+        return round(lon, 7), round(lat, 7)
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    minx, miny, maxx, maxy = co.CHINA_EXTENT
+    with np.errstate(invalid="ignore"):
+        return (minx <= lon) & (lon <= maxx) & (miny <= lat) & (lat <= maxy)
+
+
+def _formatted(mask: np.ndarray, lon: np.ndarray, lat: np.ndarray, pattern: str) -> np.ndarray:
+    values = np.full(len(mask), None, dtype=object)
+    for i in np.flatnonzero(mask):
+        values[i] = pattern.format(lon[i], lat[i])
+    return values
+
+
+def _metres(value: object) -> float:
+    text = clean(value)
+    if text is None:
+        return float("nan")
+    try:
+        return float(text)
+    except ValueError:
+        raise co.CoordinateError("X/Y must be numbers in metres") from None
+
+
+def _spread(rows: np.ndarray, values: Any) -> Any:
+    """Values computed for the rows in ``rows`` placed back at their positions in the whole chunk."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    if not isinstance(values, np.ndarray):
+        return values
+    full = np.full(len(rows), None if values.dtype == object else False, dtype=values.dtype)
+    full[rows] = values
+    return full
+
+
+def _one(n: int, i: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
+
+
+def _filled(n: int, value: Any) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        out[i] = value
+    return out

@@ -179,6 +179,14 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
     help="Abort without writing when more rows than this share are rejected.",
 )
 @click.option("--dry-run", is_flag=True, help="Read, validate and report; write nothing.")
+@click.option(
+    "--bulk",
+    type=click.Choice(["auto", "on", "off"]),
+    default="auto",
+    show_default=True,
+    help="Bulk mode: check foreign keys and build indexes once per batch; locks the tables until the "
+    "commit. auto: for large batches.",
+)
 @click.option("--preview", is_flag=True, help="Show format, layers, column mapping, CRS and the first rows.")
 @click.option(
     "--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the reject report here (.csv or .json)."
@@ -200,6 +208,7 @@ def import_command(
     on_conflict: str,
     max_reject_ratio: float,
     dry_run: bool,
+    bulk: str,
     preview: bool,
     report: Path | None,
     username: str,
@@ -230,6 +239,7 @@ def import_command(
         on_conflict=on_conflict,
         dry_run=dry_run,
         max_reject_ratio=max_reject_ratio,
+        bulk=bulk,
         username=username,
         options=Options(
             crs=crs,

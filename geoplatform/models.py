@@ -173,7 +173,7 @@ class Deposit(Base):
     __table_args__ = (
         CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
         CheckConstraint(
-            "ST_IsValid(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
             name="geom_valid",
         ),
         CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
@@ -277,7 +277,7 @@ class Project(Base):
     __table_args__ = (
         CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
         CheckConstraint(
-            "ST_IsValid(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
             name="geom_valid",
         ),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
