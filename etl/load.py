@@ -3,34 +3,26 @@
 Only rows that differ from what is stored are written, so importing the same file twice changes
 nothing. Before a stored row is changed its previous state is kept in ``import_change``; the rows a
 batch inserted are those pointing at it (``deposit.batch_id``) without a before-image from it. That is
-all :func:`undo_batch` needs; a later batch that touched the same rows blocks the undo. A batch either commits whole or
+all :func:`undo` needs; a later batch that touched the same rows blocks the undo. A batch either commits whole or
 leaves the database as it was (the staging table is dropped with the transaction).
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass
-
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-from psycopg import sql
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from etl import bulk
-from etl.staging import create_staging_table, driver_connection
+from etl.staging import array_literals, as_text, copy_frame, create_staging_table
+from etl.undo import LoadCounts, check_undo_allowed
 from etl.validate import RECORD_COLUMNS
-from geoplatform.errors import Conflict, NotFound
+from geoplatform.errors import Conflict
 
 STAGE = "stage_import_deposits"
 STAGE_COLUMNS = RECORD_COLUMNS
 """The staging table has one text column per field of a validated record, in the same order."""
-STAGE_TYPES = {
-    c: ("float64" if c in ("lon", "lat", "grade") else "int64" if c == "row" else "str") for c in STAGE_COLUMNS
-}
-"""Column types handed to Arrow's CSV writer: numbers stay numbers, everything else is text."""
+NUMBER_TYPES = {"row": "int64", "lon": "float64", "lat": "float64", "grade": "float64"}
+"""Numeric staging columns (for Arrow's CSV writer); everything else is text."""
 COMPARED = (
     "name_zh",
     "name_en",
@@ -58,43 +50,20 @@ _CHANGED_FROM = (
 CHANGED_CODES_SQL = f"{_CHANGED_FROM} WHERE {_CHANGED}"
 
 
-@dataclass(frozen=True)
-class LoadCounts:
-    inserted: int
-    updated: int
-    unchanged: int
-
-
 def open_stage(conn: Connection) -> None:
     create_staging_table(conn, STAGE, STAGE_COLUMNS)
 
 
 def copy_records(conn: Connection, records: pd.DataFrame) -> int:
-    """Stream validated records into the staging table: one CSV block per chunk, cast later in SQL.
-
-    The block is written by Arrow's CSV writer (nulls as unquoted empty fields, text always quoted, as
-    PostgreSQL's CSV format reads them), not a Python call per row; the server parses it while the next
-    chunk is validated.
-    """
+    """Stream a chunk of validated records into the staging table (cast later in SQL)."""
     if records.empty:
         return 0
     frame = records.copy()
     footprints = frame["footprint"]
     frame["footprint"] = footprints.map(lambda v: v.hex(), na_action="ignore") if footprints.notna().any() else None
-    # A PostgreSQL array literal; codes are [a-z_] words from the codelists, so no quoting is needed.
-    codes, uniques = pd.factorize(frame["commodities"])
-    frame["commodities"] = np.array(["{" + ",".join(c) + "}" for c in uniques], dtype=object)[codes]
-    codes, uniques = pd.factorize(frame["status_as_of"])
-    frame["status_as_of"] = np.array([str(d) for d in uniques] + [None], dtype=object)[codes]
-    table = pa.Table.from_pandas(frame[list(STAGE_COLUMNS)].astype(STAGE_TYPES), preserve_index=False)
-    block = io.BytesIO()
-    pa_csv.write_csv(table, block, write_options=pa_csv.WriteOptions(include_header=False))
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        sql.Identifier(STAGE), sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
-    )
-    with driver_connection(conn).cursor() as cursor, cursor.copy(statement) as copy:
-        copy.write(block.getbuffer())
-    return len(frame)
+    frame["commodities"] = array_literals(frame["commodities"])
+    frame["status_as_of"] = as_text(frame["status_as_of"])
+    return copy_frame(conn, STAGE, STAGE_COLUMNS, frame, NUMBER_TYPES)
 
 
 TYPED_STAGE_SQL = """
@@ -246,90 +215,60 @@ def _write(conn: Connection, batch_id: int, on_conflict: str, total: int, existi
     return LoadCounts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
 
 
-def undo_batch(engine: Engine, batch_id: int) -> dict[str, int]:
-    """Revert a batch: delete what it inserted, restore what it updated — if no later batch touched them."""
-    with engine.begin() as conn:
-        batch = conn.execute(
-            text("SELECT id, status FROM import_batch WHERE id = :b FOR UPDATE"), {"b": batch_id}
-        ).first()
-        if batch is None:
-            raise NotFound("There is no import batch with that number.")
-        if batch.status != "done":
-            raise Conflict("That batch has been undone already.")
-        # A later batch touched a record of this one if it logged a before-image of a record this batch
-        # updated, or of one this batch had written (its before-image then names this batch).
-        later = conn.execute(
-            text("""
-            SELECT count(*) FROM import_change later JOIN import_batch b ON b.id = later.batch_id
-            WHERE later.batch_id > :b AND b.status = 'done'
-              AND ((later.before->>'batch_id')::int = :b
-                   OR later.code IN (SELECT code FROM import_change WHERE batch_id = :b))
-        """),
-            {"b": batch_id},
-        ).scalar_one()
-        if later:
-            raise Conflict("A later import changed the same records; undo that batch first.")
-        edited = conn.execute(
-            text("""
-            SELECT count(*) FROM deposit d, import_batch b
-            WHERE b.id = :b AND d.updated_at > b.finished_at
-              AND (d.batch_id = :b OR d.code IN (SELECT code FROM import_change WHERE batch_id = :b))
-        """),
-            {"b": batch_id},
-        ).scalar_one()
-        if edited:
-            raise Conflict("Records of this batch were edited after the import; undoing would lose those edits.")
-        linked = conn.execute(
-            text("""
-            SELECT count(*) FROM deposit d
-            WHERE d.batch_id = :b
-              AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code = d.code)
-              AND (EXISTS (SELECT 1 FROM project_deposit pd WHERE pd.deposit_id = d.id)
-                   OR EXISTS (SELECT 1 FROM resource_estimate r WHERE r.deposit_id = d.id))
-        """),
-            {"b": batch_id},
-        ).scalar_one()
-        if linked:
-            raise Conflict("Deposits of this batch now have projects or resource estimates; undo refused.")
-        # Inserted by this batch: still pointing at it, with no before-image from it.
-        deleted = conn.execute(
-            text("""
-            DELETE FROM deposit d
-            WHERE d.batch_id = :b
-              AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code = d.code)
-        """),
-            {"b": batch_id},
-        ).rowcount
-        restored = conn.execute(
-            text("""
-            UPDATE deposit d SET name_zh = b->>'name_zh', name_en = b->>'name_en',
-                   geom = ST_GeomFromText(b->>'geom_wkt', 4326),
-                   footprint = ST_GeomFromText(b->>'footprint_wkt', 4326),
-                   region_code = b->>'region_code', deposit_type = b->>'deposit_type', stage = b->>'stage',
-                   size_class = b->>'size_class', status = b->>'status', status_as_of = (b->>'status_as_of')::date,
-                   source = b->>'source', batch_id = (b->>'batch_id')::int,
-                   updated_at = (b->>'updated_at')::timestamptz
-            FROM (SELECT code, before AS b FROM import_change WHERE batch_id = :b AND action = 'update') c
-            WHERE d.code = c.code
-        """),
-            {"b": batch_id},
-        ).rowcount
-        conn.execute(
-            text("""
-            DELETE FROM deposit_commodity dc USING deposit d, import_change c
-            WHERE c.batch_id = :b AND c.action = 'update' AND d.code = c.code AND dc.deposit_id = d.id
-        """),
-            {"b": batch_id},
-        )
-        conn.execute(
-            text("""
-            INSERT INTO deposit_commodity (deposit_id, commodity_code, role, grade, grade_unit)
-            SELECT d.id, e->>'commodity_code', e->>'role', (e->>'grade')::numeric, e->>'grade_unit'
-            FROM import_change c JOIN deposit d ON d.code = c.code
-            CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.before->'commodities', '[]'::jsonb)) AS e
-            WHERE c.batch_id = :b AND c.action = 'update'
-        """),
-            {"b": batch_id},
-        )
-        conn.execute(text("UPDATE import_batch SET status = 'undone' WHERE id = :b"), {"b": batch_id})
+def undo(conn: Connection, batch_id: int) -> dict[str, int]:
+    """Revert a deposits batch: delete what it inserted, restore what it updated — if nothing touched them since."""
+    check_undo_allowed(conn, batch_id, "deposit")
+    linked = conn.execute(
+        text("""
+        SELECT count(*) FROM deposit d
+        WHERE d.batch_id = :b
+          AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code = d.code)
+          AND (EXISTS (SELECT 1 FROM project_deposit pd WHERE pd.deposit_id = d.id)
+               OR EXISTS (SELECT 1 FROM resource_estimate r WHERE r.deposit_id = d.id))
+    """),
+        {"b": batch_id},
+    ).scalar_one()
+    if linked:
+        raise Conflict("Deposits of this batch now have projects or resource estimates; undo refused.")
+    # Inserted by this batch: still pointing at it, with no before-image from it.
+    deleted = conn.execute(
+        text("""
+        DELETE FROM deposit d
+        WHERE d.batch_id = :b
+          AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code = d.code)
+    """),
+        {"b": batch_id},
+    ).rowcount
+    restored = conn.execute(
+        text("""
+        UPDATE deposit d SET name_zh = b->>'name_zh', name_en = b->>'name_en',
+               geom = ST_GeomFromText(b->>'geom_wkt', 4326),
+               footprint = ST_GeomFromText(b->>'footprint_wkt', 4326),
+               region_code = b->>'region_code', deposit_type = b->>'deposit_type', stage = b->>'stage',
+               size_class = b->>'size_class', status = b->>'status', status_as_of = (b->>'status_as_of')::date,
+               source = b->>'source', batch_id = (b->>'batch_id')::int,
+               updated_at = (b->>'updated_at')::timestamptz
+        FROM (SELECT code, before AS b FROM import_change WHERE batch_id = :b AND action = 'update') c
+        WHERE d.code = c.code
+    """),
+        {"b": batch_id},
+    ).rowcount
+    conn.execute(
+        text("""
+        DELETE FROM deposit_commodity dc USING deposit d, import_change c
+        WHERE c.batch_id = :b AND c.action = 'update' AND d.code = c.code AND dc.deposit_id = d.id
+    """),
+        {"b": batch_id},
+    )
+    conn.execute(
+        text("""
+        INSERT INTO deposit_commodity (deposit_id, commodity_code, role, grade, grade_unit)
+        SELECT d.id, e->>'commodity_code', e->>'role', (e->>'grade')::numeric, e->>'grade_unit'
+        FROM import_change c JOIN deposit d ON d.code = c.code
+        CROSS JOIN LATERAL jsonb_array_elements(coalesce(c.before->'commodities', '[]'::jsonb)) AS e
+        WHERE c.batch_id = :b AND c.action = 'update'
+    """),
+        {"b": batch_id},
+    )
+
     return {"deleted": deleted, "restored": restored}

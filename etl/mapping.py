@@ -42,6 +42,58 @@ DEPOSIT_FIELDS = (
     "grade",
     "grade_unit",
 )
+LOCATION_FIELDS = ("lon", "lat", "lon_d", "lon_m", "lon_s", "lat_d", "lat_m", "lat_s", "gk_x", "gk_y")
+PROJECT_FIELDS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "project_type",
+    "stage",
+    "green_channel",
+    "operator",
+    "region_code",
+    *LOCATION_FIELDS,
+    "capacity",
+    "capacity_unit",
+    "investment_cny_100m",
+    "commodities",
+    "deposits",
+    "status_as_of",
+    "source",
+)
+RESOURCE_FIELDS = (
+    "deposit_code",
+    "commodity",
+    "category",
+    "method",
+    "legacy_code",
+    "ore_tonnage",
+    "ore_unit",
+    "contained",
+    "contained_unit",
+    "grade",
+    "grade_unit",
+    "as_of",
+    "source",
+)
+APPROVAL_FIELDS = (
+    "project_code",
+    "kind",
+    "status",
+    "event_date",
+    "authority",
+    "document_number",
+    "target_on",
+    "target_reason",
+    "comment",
+)
+TARGET_FIELDS = {
+    "deposits": DEPOSIT_FIELDS,
+    "projects": PROJECT_FIELDS,
+    "resources": RESOURCE_FIELDS,
+    "approvals": APPROVAL_FIELDS,
+}
+"""The fields a mapping may name, per import target."""
 UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")
 
 
@@ -123,14 +175,17 @@ def load_mapping(path: Path) -> Mapping:
     fields = data.get("fields")
     if not isinstance(fields, dict) or not fields:
         raise InvalidParameter("A mapping file needs a [fields] table.")
-    unknown = set(fields) - set(DEPOSIT_FIELDS)
+    target = str(data.get("target", "deposits"))
+    if target not in TARGET_FIELDS:
+        raise InvalidParameter("The mapping's target must be one of: " + ", ".join(TARGET_FIELDS) + ".")
+    unknown = set(fields) - set(TARGET_FIELDS[target])
     if unknown:
         raise InvalidParameter("The mapping names unknown fields: " + ", ".join(sorted(unknown)) + ".")
     options = data.get("options", {})
     return Mapping(
         name=str(data.get("name", path.stem)),
         title=str(data.get("title", path.stem)),
-        target=str(data.get("target", "deposits")),
+        target=target,
         fields={k: tuple(str(a) for a in v) for k, v in fields.items()},
         zero_means_missing=frozenset(options.get("zero_means_missing", [])),
         source_path=str(path),
@@ -141,17 +196,22 @@ def shipped_mappings() -> list[Mapping]:
     return [load_mapping(p) for p in sorted(MAPPING_DIR.glob("*.toml"))]
 
 
-def choose_mapping(headers: list[str], requested: str | None = None) -> Resolution:
-    """The requested mapping (shipped name or file path), else the shipped one that fits best."""
+def choose_mapping(headers: list[str], requested: str | None = None, target: str = "deposits") -> Resolution:
+    """The requested mapping (shipped name or file path), else the shipped one for ``target`` that fits best."""
     if requested:
         path = Path(requested)
+        chosen = None
         if path.suffix == ".toml" and path.exists():
-            return load_mapping(path).resolve(headers)
-        for mapping in shipped_mappings():
-            if mapping.name == requested:
-                return mapping.resolve(headers)
-        raise InvalidParameter("Unknown mapping: give a shipped mapping name or a .toml file.")
-    best = max((m.resolve(headers) for m in shipped_mappings()), key=lambda r: r.score)
+            chosen = load_mapping(path)
+        else:
+            chosen = next((m for m in shipped_mappings() if m.name == requested), None)
+        if chosen is None:
+            raise InvalidParameter("Unknown mapping: give a shipped mapping name or a .toml file.")
+        if chosen.target != target:
+            raise InvalidParameter(f"That mapping is for {chosen.target}, not {target}; choose another or --target.")
+        return chosen.resolve(headers)
+    candidates = [m for m in shipped_mappings() if m.target == target]
+    best = max((m.resolve(headers) for m in candidates), key=lambda r: r.score)
     if best.score == 0:
         raise InvalidParameter("No column of this file matches a known field; choose a mapping with --mapping.")
     return best

@@ -115,6 +115,73 @@ SIZE_ALIASES = {
     "特大型": "large",
 }
 
+CATEGORY_ALIASES = {
+    "探明": "measured",
+    "控制": "indicated",
+    "推断": "inferred",
+    "证实": "proved",
+    "可信": "probable",
+    "measured": "measured",
+    "indicated": "indicated",
+    "inferred": "inferred",
+    "proven": "proved",
+    "proved": "proved",
+    "probable": "probable",
+    "measured resources": "measured",
+    "indicated resources": "indicated",
+    "inferred resources": "inferred",
+    "proved reserves": "proved",
+    "proven reserves": "proved",
+    "probable reserves": "probable",
+}
+METHOD_ALIASES = {
+    "gb/t 17766-2020": "gbt17766_2020",
+    "gb/t17766-2020": "gbt17766_2020",
+    "gbt 17766-2020": "gbt17766_2020",
+    "gb/t 17766-1999": "gbt17766_1999",
+    "jorc": "jorc_2012",
+    "jorc 2012": "jorc_2012",
+    "ni 43-101": "ni43_101",
+    "43-101": "ni43_101",
+    "ni43-101": "ni43_101",
+    "s-k 1300": "sk1300",
+}
+APPROVAL_KIND_ALIASES = {
+    "核准": "project_approval",
+    "备案": "project_approval",
+    "项目核准": "project_approval",
+    "项目备案": "project_approval",
+    "用地预审": "land_pre_exam",
+    "节能审查": "energy_review",
+    "节能": "energy_review",
+    "环评": "eia_report",
+    "环评报告书": "eia_report",
+    "环评报告表": "eia_form",
+    "水保": "soil_water",
+    "安全预评价": "safety_pre_assessment",
+    "安全设施设计": "safety_design",
+    "开发利用方案": "mineral_plan",
+    "采矿证": "mining_licence",
+    "采矿许可": "mining_licence",
+    "eia": "eia_report",
+}
+APPROVAL_STATUS_ALIASES = {
+    "批复": "approved",
+    "已批准": "approved",
+    "批准": "approved",
+    "受理": "accepted",
+    "提交": "submitted",
+    "已申报": "submitted",
+    "申报": "submitted",
+    "审查": "under_review",
+    "退回": "returned",
+    "补正": "returned",
+    "撤回": "withdrawn",
+    "不予批准": "rejected",
+    "编制": "preparing",
+}
+PROJECT_STAGE_ALIASES = {"在建": "construction", "投产": "operation", "生产": "operation", "筹建": "planning"}
+
 
 class ValueProblem(ValueError):
     """A value that cannot be used; the message is the reject reason."""
@@ -168,7 +235,10 @@ class Vocabulary:
                 short = re.sub(r"(省|市|自治区|特别行政区|壮族|回族|维吾尔)+$", "", row["name_zh"])
                 regions[_key(short)] = code
             regions[_key(row["name_en"].split(" (")[0])] = code
-        units = labels("unit", {"%": "pct", "克/吨": "g/t", "g/t": "g/t", "ppm": "g/t", "毫克/升": "mg/L"})
+        units = labels(
+            "unit",
+            {"%": "pct", "克/吨": "g/t", "g/t": "g/t", "ppm": "g/t", "毫克/升": "mg/L", "mt": "Mt", "百万吨": "Mt"},
+        )
         return cls(
             commodities=labels("commodity", EXTRA_COMMODITY_ALIASES),
             codelists={
@@ -176,6 +246,13 @@ class Vocabulary:
                 "stage": labels("exploration_stage"),
                 "size_class": labels("size_class", SIZE_ALIASES),
                 "deposit_type": labels("deposit_type"),
+                "project_type": labels("project_type"),
+                "project_stage": labels("project_stage", PROJECT_STAGE_ALIASES),
+                "category": labels("resource_category", CATEGORY_ALIASES),
+                "method": labels("classification_method", METHOD_ALIASES),
+                "approval_kind": labels("approval_kind", APPROVAL_KIND_ALIASES),
+                "approval_status": labels("approval_status", APPROVAL_STATUS_ALIASES),
+                "target_reason": labels("target_change_reason"),
             },
             regions=regions,
             units=units,

@@ -21,11 +21,12 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from etl import load
 from etl.mapping import choose_mapping, normalise_header, shipped_mappings
 from etl.normalise import Vocabulary
 from etl.sources import Table, open_table
-from etl.validate import Options, Reject, Validator
+from etl.targets import TARGETS
+from etl.undo import finish_undo, lock_batch
+from etl.validate import Options, Reject
 from geoplatform.codelists import load_codelists
 from geoplatform.errors import InvalidParameter
 
@@ -103,15 +104,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _known_headers() -> set[str]:
+def _known_headers(target: str) -> set[str]:
     return {
-        normalise_header(alias)[0] for m in shipped_mappings() for aliases in m.fields.values() for alias in aliases
+        normalise_header(alias)[0]
+        for m in shipped_mappings()
+        if m.target == target
+        for aliases in m.fields.values()
+        for alias in aliases
     }
 
 
 def _open(request: ImportRequest, workdir: Path) -> Table:
-    if request.target != "deposits":
-        raise InvalidParameter("Only the 'deposits' target can be imported so far.")
+    if request.target not in TARGETS:
+        raise InvalidParameter("--target must be one of: " + ", ".join(TARGETS) + ".")
     if request.on_conflict not in ("update", "skip", "fail"):
         raise InvalidParameter("--on-conflict must be update, skip or fail.")
     if request.bulk not in ("auto", "on", "off"):
@@ -123,7 +128,7 @@ def _open(request: ImportRequest, workdir: Path) -> Table:
         sheet=request.sheet,
         layer=request.layer,
         encoding=request.encoding,
-        known_headers=_known_headers(),
+        known_headers=_known_headers(request.target),
         workdir=workdir,
     )
 
@@ -135,9 +140,10 @@ def import_file(
     started = dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="geoplatform-import-") as workdir:
         table = _open(request, Path(workdir))
-        resolution = choose_mapping(table.headers, request.mapping)
+        resolution = choose_mapping(table.headers, request.mapping, request.target)
         vocabulary = Vocabulary.from_codelists(load_codelists(engine))
-        validator = Validator(resolution, vocabulary, request.options, layer_crs=table.crs)
+        target = TARGETS[request.target]
+        validator = target.validator(resolution, vocabulary, request.options, layer_crs=table.crs)
         result = ImportResult(
             file_name=request.file_name or request.path.name,
             sha256=sha256_of(request.path),
@@ -168,34 +174,29 @@ def import_file(
             # Sorting and hashing a batch in memory, and building its indexes, need more than the defaults.
             conn.execute(text("SET LOCAL work_mem = '256MB'"))
             conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-            load.open_stage(conn)
+            target.open_stage(conn)
             for chunk in table.chunks(CHUNK_ROWS):
                 accepted, rejects = validator.validate(chunk)
                 result.rows_read += len(chunk)
-                result.rows_accepted += load.copy_records(conn, accepted)
-                result.rows_rejected += len(rejects)
-                if len(result.rejects) < MAX_REPORTED_REJECTS:
-                    result.rejects.extend(rejects[: MAX_REPORTED_REJECTS - len(result.rejects)])
+                result.rows_accepted += target.copy_records(conn, accepted)
+                _add_rejects(result, rejects)
                 if progress:
                     progress(len(chunk))
             if result.rows_read == 0:
                 raise InvalidParameter("The file has a header but no data rows.")
-            ratio = result.rows_rejected / result.rows_read
-            if ratio > request.max_reject_ratio:
-                raise RejectRatioExceeded(result, ratio)
-            if result.dry_run:
-                conn.rollback()
-                return result
+            _add_rejects(result, target.post_checks(conn, resolution.columns))
+            _check_ratio(result, request.max_reject_ratio)
             batch_id = conn.execute(
                 text("""
                 INSERT INTO import_batch (target, file_name, sha256, format, layer, mapping, crs, username, status,
                                           started_at, rows_read, rows_inserted, rows_updated, rows_unchanged,
                                           rows_rejected, details)
-                VALUES ('deposits', :file, :sha, :format, :layer, :mapping, :crs, :user, 'done', :started,
+                VALUES (:target, :file, :sha, :format, :layer, :mapping, :crs, :user, 'done', :started,
                         :read, 0, 0, 0, :rejected, CAST(:details AS jsonb))
                 RETURNING id
             """),
                 {
+                    "target": request.target,
                     "file": result.file_name,
                     "sha": result.sha256,
                     "format": result.format,
@@ -217,21 +218,54 @@ def import_file(
                     ),
                 },
             ).scalar_one()
-            counts = load.upsert(conn, batch_id, request.on_conflict, request.bulk)
+            counts, late_rejects = target.load(
+                conn, batch_id, request.on_conflict, request.bulk, request.username, resolution.columns
+            )
+            _add_rejects(result, late_rejects)
+            result.rows_accepted -= len(late_rejects)
+            _check_ratio(result, request.max_reject_ratio)
             conn.execute(
                 text("""
-                UPDATE import_batch SET rows_inserted = :i, rows_updated = :u, rows_unchanged = :n, finished_at = now()
+                UPDATE import_batch SET rows_inserted = :i, rows_updated = :u, rows_unchanged = :n,
+                                        rows_rejected = :r, finished_at = now()
                 WHERE id = :b
             """),
-                {"i": counts.inserted, "u": counts.updated, "n": counts.unchanged, "b": batch_id},
+                {
+                    "i": counts.inserted,
+                    "u": counts.updated,
+                    "n": counts.unchanged,
+                    "r": result.rows_rejected,
+                    "b": batch_id,
+                },
             )
-        result.batch_id, result.inserted, result.updated, result.unchanged = (
-            batch_id,
-            counts.inserted,
-            counts.updated,
-            counts.unchanged,
-        )
+            result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+            if result.dry_run:
+                # Everything was checked and loaded, so the counts are exact; now nothing is kept.
+                conn.rollback()
+                return result
+        result.batch_id = batch_id
         return result
+
+
+def _add_rejects(result: ImportResult, rejects: list[Reject]) -> None:
+    result.rows_rejected += len(rejects)
+    if len(result.rejects) < MAX_REPORTED_REJECTS:
+        result.rejects.extend(rejects[: MAX_REPORTED_REJECTS - len(result.rejects)])
+
+
+def _check_ratio(result: ImportResult, allowed: float) -> None:
+    ratio = result.rows_rejected / result.rows_read
+    if ratio > allowed:
+        raise RejectRatioExceeded(result, ratio)
+
+
+def undo_batch(engine: Engine, batch_id: int, username: str = "cli") -> dict[str, int]:
+    """Revert an import batch of any target, if nothing touched its records since (see the targets)."""
+    with engine.begin() as conn:
+        kind = lock_batch(conn, batch_id)
+        outcome = TARGETS[kind].undo(conn, batch_id, username)
+        finish_undo(conn, batch_id)
+    return outcome
 
 
 class RejectRatioExceeded(InvalidParameter):

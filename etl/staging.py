@@ -7,10 +7,15 @@ bad value cannot half-load a batch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Mapping, Sequence
 from typing import BinaryIO
 
+import numpy as np
+import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg import sql
 from sqlalchemy import Connection
 
@@ -45,3 +50,42 @@ def copy_csv(conn: Connection, name: str, columns: Sequence[str], source: Binary
             while chunk := source.read(CHUNK_BYTES):
                 copy.write(chunk)
         return cursor.rowcount
+
+
+def array_literals(values: pd.Series) -> np.ndarray:
+    """Tuples of codes as PostgreSQL array literals (``{a,b}``), built once per distinct tuple.
+
+    Only for codelist codes and record codes, which are [A-Za-z0-9_-] words: no quoting is needed.
+    """
+    codes, uniques = pd.factorize(values)
+    literals = np.array(["{" + ",".join(c) + "}" for c in uniques] + [None], dtype=object)
+    return literals[codes]
+
+
+def as_text(values: pd.Series) -> np.ndarray:
+    """Python values (dates, …) as their text form, once per distinct value; missing stays missing."""
+    codes, uniques = pd.factorize(values)
+    return np.array([str(v) for v in uniques] + [None], dtype=object)[codes]
+
+
+def copy_frame(
+    conn: Connection, name: str, columns: Sequence[str], frame: pd.DataFrame, numbers: Mapping[str, str]
+) -> int:
+    """COPY a validated chunk into a staging table as one CSV block written by Arrow.
+
+    Arrow writes nulls as unquoted empty fields and text always quoted, which is what PostgreSQL's CSV
+    format reads as NULL and as (possibly empty) text; ``numbers`` names the numeric columns and their
+    dtype. The server parses the block while the next chunk is validated.
+    """
+    if frame.empty:
+        return 0
+    types = {c: numbers.get(c, "str") for c in columns}
+    table = pa.Table.from_pandas(frame[list(columns)].astype(types), preserve_index=False)
+    block = io.BytesIO()
+    pa_csv.write_csv(table, block, write_options=pa_csv.WriteOptions(include_header=False))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    with driver_connection(conn).cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(block.getbuffer())
+    return len(frame)

@@ -177,8 +177,52 @@ class Validator:
         p.add(pd.notna(reasons), header, series, reasons)
         return values
 
-    def _lookup(self, chunk: pd.DataFrame, name: str, p: cols.Problems) -> np.ndarray:
-        return self._per_value(chunk, name, p, lambda v: self.vocabulary.code_of(name, v))
+    def _lookup(self, chunk: pd.DataFrame, name: str, p: cols.Problems, codelist: str | None = None) -> np.ndarray:
+        return self._per_value(chunk, name, p, lambda v: self.vocabulary.code_of(codelist or name, v))
+
+    def _required(self, values: np.ndarray | pd.Series, name: str, p: cols.Problems, what: str) -> None:
+        p.add(pd.isna(values), self.columns.get(name, name), "", f"{what} is required")
+
+    def _quantity(
+        self, chunk: pd.DataFrame, name: str, unit_name: str | None, p: cols.Problems
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A non-negative number with its unit: from the cell (``12.5万吨``), a unit column or the header."""
+        n = len(chunk)
+        header, series = self._series(chunk, name)
+        values = np.full(n, np.nan)
+        units = np.full(n, None, dtype=object)
+        if series is None:
+            return values, units
+        parsed, reasons, plain = cols.numbers(series, number_with_unit)
+        p.add(pd.notna(reasons), header, series, reasons)
+        unit_texts = np.full(n, None, dtype=object)
+        for i in np.flatnonzero(pd.notna(parsed) & ~plain):
+            values[i], unit_texts[i] = parsed[i]
+        values[plain] = parsed[plain].astype(float)
+        has = ~np.isnan(values)
+        p.add(has & (values < 0), header, series, "a quantity cannot be negative")
+        units[:] = [self.vocabulary.unit(u) if u else None for u in unit_texts]
+        p.add(has & pd.notna(unit_texts) & pd.isna(units), header, series, "unknown unit (see /api/v1/codelists/unit)")
+        if unit_name is not None:
+            _, unit_column = self._series(chunk, unit_name)
+            if unit_column is not None:
+                from_column, _ = cols.per_value(
+                    unit_column, lambda v: self.vocabulary.unit(clean(v)) if clean(v) else None
+                )
+                units = np.where(pd.isna(units), from_column, units)
+        units = np.where(pd.isna(units), self.vocabulary.unit(self.resolution.units.get(name)), units)
+        p.add(has & pd.isna(units), header, series, "the quantity has no unit (write it in the header or the cell)")
+        units[~has] = None
+        return values, units
+
+    def _rejects(self, rows: np.ndarray, p: cols.Problems) -> list[Reject]:
+        bad = p.bad
+        return [
+            Reject(int(row), str(column), value, str(reason))
+            for row, column, value, reason in zip(
+                rows[bad], p.column[bad], cols.as_strings(p.value[bad]), p.reason[bad], strict=True
+            )
+        ]
 
     def _code(
         self, chunk: pd.DataFrame, name: pd.Series, lon: np.ndarray, lat: np.ndarray, p: cols.Problems

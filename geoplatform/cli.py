@@ -156,8 +156,17 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
 # -- import ----------------------------------------------------------------------------------------
 @main.command("import")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--target", type=click.Choice(["deposits"]), default="deposits", show_default=True)
-@click.option("--mapping", help="Shipped mapping name (geoplatform, cn-survey, en-deposits) or a .toml file.")
+@click.option(
+    "--target",
+    type=click.Choice(["deposits", "projects", "resources", "approvals"]),
+    default="deposits",
+    show_default=True,
+    help="What the rows are: deposits, development projects, resource/reserve estimates or approval steps.",
+)
+@click.option(
+    "--mapping",
+    help="Shipped mapping name (geoplatform, cn-survey, en-deposits, projects, resources, approvals) or a .toml file.",
+)
 @click.option("--crs", help="CRS of the coordinate columns, e.g. EPSG:4490, EPSG:4326, EPSG:4547.")
 @click.option("--central-meridian", type=int, help="For Gauss-Krüger eastings without zone prefix (3° zones).")
 @click.option("--packed-dms", is_flag=True, help="Coordinates are packed ddd.mmss (110.002820 = 110°00'28.20\").")
@@ -215,15 +224,14 @@ def import_command(
     undo: int | None,
 ) -> None:
     """Import a survey file (CSV, TSV, XLSX, Shapefile/.zip, GeoPackage, GeoJSON, KML/KMZ) into the catalogue."""
-    from etl.load import undo_batch
-    from etl.pipeline import ImportRequest, RejectRatioExceeded, import_file
+    from etl.pipeline import ImportRequest, RejectRatioExceeded, import_file, undo_batch
     from etl.validate import Options
     from geoplatform.database import open_database
 
     engine = open_database(_settings())
     if undo is not None:
-        outcome = undo_batch(engine, undo)
-        click.echo(f"batch {undo} undone: {outcome['deleted']} deposits removed, {outcome['restored']} restored")
+        outcome = undo_batch(engine, undo, username)
+        click.echo(f"batch {undo} undone: {outcome['deleted']} records removed, {outcome['restored']} restored")
         return
     if file is None:
         raise click.UsageError("Give a FILE to import (or --undo BATCH).")

@@ -225,6 +225,7 @@ class ResourceEstimate(Base):
     grade_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
     as_of: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
 
     __table_args__ = (
         CheckConstraint("ore_tonnage IS NULL OR ore_tonnage >= 0", name="ore_non_negative"),
@@ -272,6 +273,7 @@ class Project(Base):
     investment_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric)
     status_as_of: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
@@ -448,7 +450,7 @@ class ImportBatch(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('done', 'undone')", name="status"),
-        CheckConstraint("target IN ('deposits')", name="target"),
+        CheckConstraint("target IN ('deposits', 'projects', 'resources', 'approvals')", name="target"),
     )
 
 
@@ -459,7 +461,9 @@ class ImportChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40), index=True)
+    code: Mapped[str] = mapped_column(Text, index=True)
+    """The record's key: a deposit or project code, ``deposit|commodity|category|method|as_of`` for an
+    estimate, ``project|kind`` for an approval item."""
     action: Mapped[str] = mapped_column(String(8))
     before = mapped_column(JSONB, nullable=True)
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from etl.load import undo_batch
-from etl.pipeline import ImportRequest, import_file
+from etl.pipeline import ImportRequest, import_file, undo_batch
 from etl.sources import SourceError
 from geoplatform.approvals import service
 from geoplatform.config import SettingsError, load_settings

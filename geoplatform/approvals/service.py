@@ -49,7 +49,7 @@ class Change:
     target_reason: str | None = None
 
 
-def _project(conn: Connection, code: str, *, lock: bool = False) -> Any:
+def project_row(conn: Connection, code: str, *, lock: bool = False) -> Any:
     query = select(projects_t.c.id, projects_t.c.code, projects_t.c.project_type, projects_t.c.green_channel).where(
         projects_t.c.code == code
     )
@@ -66,7 +66,7 @@ def _kind(conn: Connection, kind: str) -> Any:
     return row
 
 
-def _log(
+def log_event(
     conn: Connection,
     project_id: int,
     item_id: int | None,
@@ -105,21 +105,22 @@ def _check_past(name: str, day: dt.date, today: dt.date) -> None:
 def create_items_from_template(engine: Engine, project_code: str, actor: str) -> int:
     """Create the usual items for the project's type (mine, brine, smelter …); existing ones stay."""
     with engine.begin() as conn:
-        project = _project(conn, project_code, lock=True)
+        project = project_row(conn, project_code, lock=True)
         kinds = conn.execute(
             select(approval_template.c.approval_kind).where(approval_template.c.project_type == project.project_type)
         ).scalars()
-        return sum(_add_item(conn, project, kind, actor) for kind in kinds)
+        return sum(add_item_in(conn, project, kind, actor) for kind in kinds)
 
 
 def add_item(engine: Engine, project_code: str, kind: str, actor: str) -> None:
     with engine.begin() as conn:
-        project = _project(conn, project_code, lock=True)
-        if not _add_item(conn, project, kind, actor):
+        project = project_row(conn, project_code, lock=True)
+        if not add_item_in(conn, project, kind, actor):
             raise Conflict("The project has an item of that kind already.")
 
 
-def _add_item(conn: Connection, project: Any, kind: str, actor: str) -> bool:
+def add_item_in(conn: Connection, project: Any, kind: str, actor: str) -> bool:
+    """Add an item of ``kind`` to ``project`` (a row with id and code) unless it has one; True if added."""
     kind_row = _kind(conn, kind)
     exists = conn.execute(
         select(items_t.c.id).where(items_t.c.project_id == project.id, items_t.c.kind == kind)
@@ -136,7 +137,7 @@ def _add_item(conn: Connection, project: Any, kind: str, actor: str) -> bool:
         )
         .returning(items_t.c.id)
     ).scalar_one()
-    _log(conn, project.id, item_id, actor, "create", dt.date.today(), to_status=workflow.NOT_STARTED)
+    log_event(conn, project.id, item_id, actor, "create", dt.date.today(), to_status=workflow.NOT_STARTED)
     return True
 
 
@@ -144,40 +145,47 @@ def record_change(
     engine: Engine, project_code: str, kind: str, change: Change, actor: str, today: dt.date | None = None
 ) -> int:
     """Apply one status change to an item; returns the item's new version."""
+    with engine.begin() as conn:
+        return apply_change(conn, project_code, kind, change, actor, today)
+
+
+def apply_change(
+    conn: Connection, project_code: str, kind: str, change: Change, actor: str, today: dt.date | None = None
+) -> int:
+    """:func:`record_change` inside the caller's transaction (the importer replays steps this way)."""
     today = today or dt.date.today()
     _check_past("event_date", change.event_date, today)
     comment = _check_text("comment", change.comment)
-    with engine.begin() as conn:
-        project = _project(conn, project_code)
-        kind_row = _kind(conn, kind)
-        item = (
-            conn.execute(select(items_t).where(items_t.c.project_id == project.id, items_t.c.kind == kind))
-            .mappings()
-            .first()
-        )
-        if item is None:
-            raise NotFound("The project has no approval item of that kind.")
-        if item["version"] != change.expected_version:
-            raise Conflict("The item changed since you read it (version mismatch); reload and try again.")
-        workflow.check_transition(item["status"], change.to_status)
-        values = _transition_values(conn, item, kind_row, change, project.green_channel)
-        new_version = _update_if_unchanged(
-            conn, item["id"], change.expected_version, {**values, "status": change.to_status}
-        )
-        _log(
-            conn,
-            project.id,
-            item["id"],
-            actor,
-            "transition",
-            change.event_date,
-            from_status=item["status"],
-            to_status=change.to_status,
-            comment=comment,
-            reason=change.target_reason,
-            changes={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()},
-        )
-        return new_version
+    project = project_row(conn, project_code)
+    kind_row = _kind(conn, kind)
+    item = (
+        conn.execute(select(items_t).where(items_t.c.project_id == project.id, items_t.c.kind == kind))
+        .mappings()
+        .first()
+    )
+    if item is None:
+        raise NotFound("The project has no approval item of that kind.")
+    if item["version"] != change.expected_version:
+        raise Conflict("The item changed since you read it (version mismatch); reload and try again.")
+    workflow.check_transition(item["status"], change.to_status)
+    values = _transition_values(conn, item, kind_row, change, project.green_channel)
+    new_version = _update_if_unchanged(
+        conn, item["id"], change.expected_version, {**values, "status": change.to_status}
+    )
+    log_event(
+        conn,
+        project.id,
+        item["id"],
+        actor,
+        "transition",
+        change.event_date,
+        from_status=item["status"],
+        to_status=change.to_status,
+        comment=comment,
+        reason=change.target_reason,
+        changes={k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()},
+    )
+    return new_version
 
 
 def _update_if_unchanged(conn: Connection, item_id: int, expected_version: int, values: dict[str, Any]) -> int:
@@ -269,7 +277,7 @@ def change_target(
     if reason == "other" and not comment:
         raise InvalidParameter("The reason 'other' needs a comment that explains it.")
     with engine.begin() as conn:
-        project = _project(conn, project_code)
+        project = project_row(conn, project_code)
         _kind(conn, kind)
         item = (
             conn.execute(select(items_t).where(items_t.c.project_id == project.id, items_t.c.kind == kind))
@@ -282,7 +290,7 @@ def change_target(
             raise InvalidParameter("The clock starts at acceptance: accept the item before setting a target.")
         values = _target_values(conn, target_on, reason, item["accepted_on"], project.green_channel)
         new_version = _update_if_unchanged(conn, item["id"], expected_version, values)
-        _log(
+        log_event(
             conn,
             project.id,
             item["id"],
@@ -312,7 +320,7 @@ def pause_project(
     if not reason_text:
         raise InvalidParameter("A pause needs a reason.")
     with engine.begin() as conn:
-        project = _project(conn, project_code, lock=True)
+        project = project_row(conn, project_code, lock=True)
         if _open_pause(conn, project.id) is not None:
             raise Conflict("The project is paused already.")
         last = conn.execute(select(func.max(pauses_t.c.ended_on)).where(pauses_t.c.project_id == project.id))
@@ -320,7 +328,7 @@ def pause_project(
         if last_end is not None and started_on <= last_end:
             raise InvalidParameter("A pause cannot start before the previous one ended.")
         conn.execute(insert(pauses_t).values(project_id=project.id, started_on=started_on, reason=reason_text))
-        _log(conn, project.id, None, actor, "pause", started_on, reason=reason_text)
+        log_event(conn, project.id, None, actor, "pause", started_on, reason=reason_text)
 
 
 def resume_project(
@@ -335,14 +343,14 @@ def resume_project(
     today = today or dt.date.today()
     _check_past("ended_on", ended_on, today)
     with engine.begin() as conn:
-        project = _project(conn, project_code, lock=True)
+        project = project_row(conn, project_code, lock=True)
         pause = _open_pause(conn, project.id)
         if pause is None:
             raise Conflict("The project is not paused.")
         if ended_on < pause.started_on:
             raise InvalidParameter("A pause cannot end before it started.")
         conn.execute(update(pauses_t).where(pauses_t.c.id == pause.id).values(ended_on=ended_on))
-        _log(conn, project.id, None, actor, "resume", ended_on, comment=_check_text("comment", comment))
+        log_event(conn, project.id, None, actor, "resume", ended_on, comment=_check_text("comment", comment))
 
 
 def _open_pause(conn: Connection, project_id: int) -> Any:
@@ -427,7 +435,7 @@ def item_rows(conn: Connection, where: Any = None, today: dt.date | None = None)
 def project_approvals(engine: Engine, project_code: str, today: dt.date | None = None) -> dict[str, Any]:
     """A project's items, history, pauses, next gate and what still blocks construction."""
     with engine.connect() as conn:
-        project = _project(conn, project_code)
+        project = project_row(conn, project_code)
         items = item_rows(conn, items_t.c.project_id == project.id, today)
         events = [
             dict(r)

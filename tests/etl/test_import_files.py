@@ -200,7 +200,7 @@ def test_lines_are_rejected_with_a_reason(fresh_engine: Engine, tmp_path: Path) 
 
 
 def test_reimporting_the_same_file_changes_nothing_and_undo_restores(fresh_engine: Engine, tmp_path: Path) -> None:
-    from etl.load import undo_batch
+    from etl.pipeline import undo_batch
 
     path = write_csv(tmp_path / "s.csv", SURVEY_ROWS)
     first = run(fresh_engine, path)
@@ -306,7 +306,7 @@ def test_packed_dms_option(fresh_engine: Engine, tmp_path: Path) -> None:
 
 
 def test_undo_is_refused_while_a_later_batch_changed_the_same_records(fresh_engine: Engine, tmp_path: Path) -> None:
-    from etl.load import undo_batch
+    from etl.pipeline import undo_batch
     from geoplatform.errors import Conflict
 
     first = run(fresh_engine, write_csv(tmp_path / "a.csv", SURVEY_ROWS))
