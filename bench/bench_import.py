@@ -64,6 +64,7 @@ def write_csv(path: Path, rows: int) -> None:
                     "benchmark",
                     f"{rng.uniform(0.1, 3):.3f}",
                     "pct",
+                    "",
                 ]
             )
 

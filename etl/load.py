@@ -38,7 +38,9 @@ COMPARED = (
 
 # Fixed column names only: the statement text never contains input.
 _CHANGED = " OR ".join(f"d.{c} IS DISTINCT FROM t.{c}" for c in COMPARED) + (
-    " OR NOT ST_Equals(d.geom, t.geom) OR d.footprint IS DISTINCT FROM t.footprint"
+    " OR NOT ST_Equals(d.geom, t.geom)"
+    # A file without footprints (points only, no footprint column) says nothing about them: kept.
+    " OR (t.footprint_given AND d.footprint IS DISTINCT FROM t.footprint)"
     " OR coalesce(c.commodities, '{}'::text[]) IS DISTINCT FROM t.commodities"
     # A file without a grade says nothing about it: stored grades are kept, not cleared.
     " OR (t.grade IS NOT NULL AND (c.grade IS DISTINCT FROM t.grade OR c.grade_unit IS DISTINCT FROM t.grade_unit))"
@@ -70,8 +72,9 @@ TYPED_STAGE_SQL = """
     CREATE TEMP TABLE typed_import ON COMMIT DROP AS
     SELECT code, name_zh, name_en,
            ST_SetSRID(ST_MakePoint(lon::float8, lat::float8), 4326) AS geom,
-           CASE WHEN footprint IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(decode(footprint, 'hex')), 4326) END
+           CASE WHEN footprint <> '' THEN ST_SetSRID(ST_GeomFromWKB(decode(footprint, 'hex')), 4326) END
                AS footprint,
+           footprint IS NOT NULL AS footprint_given,
            region_code, deposit_type, stage, size_class, status, status_as_of::date AS status_as_of, source,
            commodities::text[] AS commodities, grade::numeric AS grade, grade_unit, row::int AS row
     FROM stage_import_deposits
@@ -139,7 +142,8 @@ def _write(conn: Connection, batch_id: int, on_conflict: str, total: int, existi
             INSERT INTO import_change (batch_id, code, action, before)
             SELECT :batch, d.code, 'update',
                    to_jsonb(d) - 'geom' - 'footprint'
-                   || jsonb_build_object('geom_wkt', ST_AsText(d.geom), 'footprint_wkt', ST_AsText(d.footprint),
+                   || jsonb_build_object('geom_hex', encode(ST_AsEWKB(d.geom), 'hex'),
+                                         'footprint_hex', encode(ST_AsEWKB(d.footprint), 'hex'),
                                          'commodities', (SELECT jsonb_agg(jsonb_build_object(
                                              'commodity_code', dc.commodity_code, 'role', dc.role,
                                              'grade', dc.grade, 'grade_unit', dc.grade_unit))
@@ -150,7 +154,8 @@ def _write(conn: Connection, batch_id: int, on_conflict: str, total: int, existi
         )
         updated = conn.execute(
             text("""
-            UPDATE deposit d SET name_zh = t.name_zh, name_en = t.name_en, geom = t.geom, footprint = t.footprint,
+            UPDATE deposit d SET name_zh = t.name_zh, name_en = t.name_en, geom = t.geom,
+                   footprint = CASE WHEN t.footprint_given THEN t.footprint ELSE d.footprint END,
                    region_code = t.region_code, deposit_type = t.deposit_type, stage = t.stage,
                    size_class = t.size_class, status = t.status, status_as_of = t.status_as_of, source = t.source,
                    batch_id = :batch, updated_at = now()
@@ -242,8 +247,8 @@ def undo(conn: Connection, batch_id: int) -> dict[str, int]:
     restored = conn.execute(
         text("""
         UPDATE deposit d SET name_zh = b->>'name_zh', name_en = b->>'name_en',
-               geom = ST_GeomFromText(b->>'geom_wkt', 4326),
-               footprint = ST_GeomFromText(b->>'footprint_wkt', 4326),
+               geom = ST_GeomFromEWKB(decode(b->>'geom_hex', 'hex')),
+               footprint = ST_GeomFromEWKB(decode(b->>'footprint_hex', 'hex')),
                region_code = b->>'region_code', deposit_type = b->>'deposit_type', stage = b->>'stage',
                size_class = b->>'size_class', status = b->>'status', status_as_of = (b->>'status_as_of')::date,
                source = b->>'source', batch_id = (b->>'batch_id')::int,

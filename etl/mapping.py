@@ -41,6 +41,7 @@ DEPOSIT_FIELDS = (
     "source",
     "grade",
     "grade_unit",
+    "footprint",
 )
 LOCATION_FIELDS = ("lon", "lat", "lon_d", "lon_m", "lon_s", "lat_d", "lat_m", "lat_s", "gk_x", "gk_y")
 PROJECT_FIELDS = (

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, text
 
 from etl.mapping import choose_mapping, normalise_header, shipped_mappings
 from etl.normalise import Vocabulary
+from etl.reasons import reason_zh
 from etl.sources import Table, open_table
 from etl.targets import TARGETS
 from etl.undo import finish_undo, lock_batch
@@ -84,9 +85,9 @@ class ImportResult:
     def reject_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["row", "column", "value", "reason"])
+        writer.writerow(["row", "column", "value", "reason", "reason_zh"])
         for reject in self.rejects:
-            writer.writerow([reject.row, reject.column, reject.value, reject.reason])
+            writer.writerow([reject.row, reject.column, reject.value, reject.reason, reason_zh(reject.reason)])
         return "\ufeff" + out.getvalue()
 
     def reject_json(self) -> str:

@@ -21,6 +21,7 @@ from etl import columns as cols
 from etl import coordinates as co
 from etl.mapping import Resolution
 from etl.normalise import Vocabulary, clean, date_value, number_with_unit
+from etl.reasons import reason_zh
 from geoplatform.models import CODE_PATTERN
 
 CODE_RE = re.compile(CODE_PATTERN)
@@ -46,7 +47,13 @@ class Reject:
     reason: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "reason_zh": reason_zh(self.reason),
+        }
 
 
 RECORD_COLUMNS = (
@@ -301,6 +308,16 @@ class Validator:
                         _one(n, i), problem.column, "" if problem.value is None else str(problem.value), problem.reason
                     )
         rest = ~has_wkb
+        if "lon" in self.columns and "lat" in self.columns and has_wkb.any():
+            # A footprint polygon with lon/lat columns (geoplatform's own export): the point is the columns'.
+            given = (
+                cols.texts(chunk[self.columns["lon"]], fold=True).notna().to_numpy()
+                if self.columns["lon"] in chunk
+                else np.zeros(n, dtype=bool)
+            )
+            rest |= has_wkb & pd.notna(footprint) & given
+        if "footprint" in self.columns:
+            self._footprint_column(chunk, p, footprint)
         if not rest.any():
             return lon, lat, footprint
         sub = chunk[rest]
@@ -318,6 +335,42 @@ class Validator:
         lon[rest], lat[rest] = x, y
         self._check_lonlat(p, rest, column, lon, lat)
         return np.round(lon, 7), np.round(lat, 7), footprint
+
+    def _footprint_column(self, chunk: pd.DataFrame, p: cols.Problems, footprint: np.ndarray) -> None:
+        """Footprints written as WKT in a text column (in the CRS of the lon/lat columns).
+
+        The text wins over a polygon geometry of the same row (it is exact where KML is not); an empty
+        cell without a polygon clears a stored footprint (``b""``); a file without the column leaves it.
+        """
+        header, series = self._series(chunk, "footprint")
+        if series is None:
+            return
+        values = cols.texts(series, fold=True)
+        crs = self.options.crs
+        reproject = None
+        if crs and crs not in (co.WGS84, co.CGCS2000, "OGC:CRS84"):
+            transformer = co.transformer(crs)
+
+            def reproject(xy: np.ndarray) -> np.ndarray:
+                return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+        for i in range(len(chunk)):
+            wkt = values.iat[i]
+            if pd.isna(wkt):
+                if footprint[i] is None:  # no polygon geometry either: the record has no footprint
+                    footprint[i] = b""
+                continue
+            try:
+                geometry = shapely.from_wkt(wkt)
+            except shapely.errors.GEOSException:
+                p.add(_one(len(chunk), i), header, wkt, "not a WKT polygon")
+                continue
+            if reproject is not None:
+                geometry = shapely.transform(geometry, reproject)
+            try:
+                footprint[i] = self._polygon(geometry)
+            except RowProblem as problem:
+                p.add(_one(len(chunk), i), header, wkt, problem.reason)
 
     def _angles(self, sub: pd.DataFrame, name: str, p: cols.Problems, rows: np.ndarray) -> tuple[np.ndarray, str]:
         header, series = self._series(sub, name)
@@ -414,14 +467,10 @@ class Validator:
         if kind == "Point":
             return (*self._check_point(geometry.x, geometry.y), None)
         if kind in ("Polygon", "MultiPolygon"):
-            if not geometry.is_valid:
-                geometry = shapely.make_valid(geometry)
-                if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-                    raise RowProblem("geometry", None, "the footprint polygon is invalid and cannot be repaired")
-            point = geometry.point_on_surface()
+            wkb = self._polygon(geometry)
+            point = shapely.from_wkb(wkb).point_on_surface()
             lon, lat = self._check_point(point.x, point.y)
-            multi = geometry if geometry.geom_type == "MultiPolygon" else shapely.MultiPolygon([geometry])
-            return lon, lat, shapely.to_wkb(multi, hex=False)
+            return lon, lat, wkb
         raise RowProblem("geometry", kind, "only points and polygons (footprints) can be imported")
 
     def _check_lonlat(self, p: cols.Problems, rows: np.ndarray, column: str, lon: np.ndarray, lat: np.ndarray) -> None:
@@ -438,6 +487,17 @@ class Validator:
                 _formatted(outside, lon, lat, "{:.6f}, {:.6f}"),
                 "the point lies outside China's extent (73-136 E, 3-54 N)",
             )
+
+    def _polygon(self, geometry: BaseGeometry) -> bytes:
+        """A footprint as MultiPolygon WKB, repaired if it is invalid; anything else is refused."""
+        if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+            raise RowProblem("footprint", geometry.geom_type, "a footprint must be a polygon")
+        if not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+            if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+                raise RowProblem("geometry", None, "the footprint polygon is invalid and cannot be repaired")
+        multi = geometry if geometry.geom_type == "MultiPolygon" else shapely.MultiPolygon([geometry])
+        return shapely.to_wkb(multi, hex=False)
 
     def _check_point(self, lon: float, lat: float) -> tuple[float, float]:
         if co.inside_china(lat, lon) and not co.inside_china(lon, lat):

@@ -179,7 +179,13 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
 @click.option("--layer", help="GIS layer (default: the first).")
 @click.option("--encoding", help="Text encoding (default: detected; UTF-8 or GB18030/GBK).")
 @click.option("--default-status", help="Development status for rows without one (code or label).")
-@click.option("--on-conflict", type=click.Choice(["update", "skip", "fail"]), default="update", show_default=True)
+@click.option(
+    "--on-conflict",
+    type=click.Choice(["update", "skip", "fail"]),
+    default="update",
+    show_default=True,
+    help="Records that exist already: update the changed ones, skip them, or refuse the whole file.",
+)
 @click.option(
     "--max-reject-ratio",
     type=click.FloatRange(0, 1),
@@ -187,7 +193,11 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
     show_default=True,
     help="Abort without writing when more rows than this share are rejected.",
 )
-@click.option("--dry-run", is_flag=True, help="Read, validate and report; write nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read, validate and load in a transaction that is then rolled back: exact counts, nothing kept.",
+)
 @click.option(
     "--bulk",
     type=click.Choice(["auto", "on", "off"]),
@@ -228,7 +238,8 @@ def import_command(
     from etl.validate import Options
     from geoplatform.database import open_database
 
-    engine = open_database(_settings())
+    settings = _settings()
+    engine = open_database(settings)
     if undo is not None:
         outcome = undo_batch(engine, undo, username)
         click.echo(f"batch {undo} undone: {outcome['deleted']} records removed, {outcome['restored']} restored")
@@ -261,12 +272,15 @@ def import_command(
         try:
             result = import_file(engine, request, progress=lambda n: bar.update(n), preview_only=preview)
         except RejectRatioExceeded as exceeded:
-            _print_result(exceeded.result, report)
+            _print_result(exceeded.result, report, settings.language)
             raise click.ClickException(exceeded.description) from None
-    _print_result(result, report)
+    _print_result(result, report, settings.language)
 
 
-def _print_result(result, report: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _print_result(result, report: Path | None, language: str) -> None:  # type: ignore[no-untyped-def]
+    """The summary; reject reasons in the configured language (GEOPLATFORM_LANGUAGE)."""
+    from etl.reasons import reason_in
+
     click.echo(
         f"file      {result.file_name}  ({result.format}"
         + (f", layer/sheet {result.layer}" if result.layer else "")
@@ -295,7 +309,8 @@ def _print_result(result, report: Path | None) -> None:  # type: ignore[no-untyp
         click.echo("\nrejected rows (first 20):")
         click.echo(f"{'row':>7}  {'column':<18} {'value':<24} reason")
         for reject in result.rejects[:20]:
-            click.echo(f"{reject.row:>7}  {reject.column[:18]:<18} {reject.value[:24]:<24} {reject.reason}")
+            reason = reason_in(reject.reason, language)
+            click.echo(f"{reject.row:>7}  {reject.column[:18]:<18} {reject.value[:24]:<24} {reason}")
     if report is not None:
         report.write_text(result.reject_json() if report.suffix == ".json" else result.reject_csv(), encoding="utf-8")
         click.echo(f"reject report written to {report}")

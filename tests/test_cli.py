@@ -89,3 +89,12 @@ def test_every_command_is_in_the_cli_reference() -> None:
 
     for name in walk(main, ""):
         assert f"## geoplatform {name}" in reference, name
+
+
+def test_the_cli_reference_is_what_the_commands_say() -> None:
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "cli_reference.py"
+    generated = runpy.run_path(str(script))["reference"]()
+    reference = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert reference == generated, "run: python scripts/cli_reference.py"

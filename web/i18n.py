@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from etl.reasons import reason_in
 from web import context
 
 LANGUAGES = ("zh", "en")
@@ -173,6 +174,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "tt_completed_on_time": ("按期办结", "Completed on time"),
     "tt_no_clock": ("未受理", "Not yet accepted"),
     "tt_not_applicable": ("不适用", "Not applicable"),
+    "import_target": ("导入内容", "Records"),
+    "target_deposits": ("矿产地", "Deposits"),
+    "target_projects": ("开发项目", "Development projects"),
+    "target_resources": ("资源储量", "Resource and reserve estimates"),
+    "target_approvals": ("审批进展", "Approval steps"),
 }
 
 
@@ -222,6 +228,7 @@ def init_app(app: Flask) -> None:
             "t": t,
             "label": label,
             "code_label": code_label,
+            "reason_text": lambda reason: reason_in(reason, current_language()),
             "lang": current_language(),
             "codelists": context.codelists(),
         }

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 
 from etl.mapping import shipped_mappings
 from etl.pipeline import ImportRequest, ImportResult, RejectRatioExceeded, import_file
+from etl.targets import TARGETS
 from etl.validate import Options
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from web import context
@@ -49,6 +50,9 @@ def _form_options() -> tuple[ImportRequest, str]:
         ratio = float(request.form.get("max_reject_ratio") or "1")
     except ValueError:
         raise InvalidParameter("The maximum reject ratio must be a number between 0 and 1.") from None
+    target = request.form.get("target") or "deposits"
+    if target not in TARGETS:
+        raise InvalidParameter("Choose one of the offered targets.")
     mapping = request.form.get("mapping") or None
     if mapping is not None and mapping not in {m.name for m in shipped_mappings()}:
         raise InvalidParameter("Choose one of the offered mappings.")  # no server paths from the web
@@ -61,6 +65,7 @@ def _form_options() -> tuple[ImportRequest, str]:
     import_request = ImportRequest(
         path=stored,
         file_name=Path(upload.filename).name[:200],
+        target=target,
         mapping=mapping,
         sheet=request.form.get("sheet") or None,
         layer=request.form.get("layer") or None,
