@@ -63,48 +63,45 @@ def deferred(conn: Connection, tables: Sequence[str], bulk: BulkPlan) -> Iterato
     """Drop the foreign keys and/or secondary indexes of ``tables``; restore them on leaving.
 
     Names and definitions come from the system catalogue (``pg_get_constraintdef``,
-    ``pg_get_indexdef``), never from input. Unique and primary-key indexes stay: the load relies on them.
+    ``pg_get_indexdef``), never from input. Primary and unique keys are dropped and rebuilt too unless a
+    foreign key depends on them; rebuilding them checks uniqueness again, so a duplicate still fails the
+    whole batch.
     """
     if not bulk.any:
         yield
         return
     raw = driver_connection(conn)
     foreign_keys: list[tuple[str, str, str]] = []
+    keys: list[tuple[str, str, str]] = []
     indexes: list[tuple[str, str]] = []
     for table in tables:
         raw.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table)))
         if bulk.foreign_keys:
-            foreign_keys += [
-                (table, name, definition)
-                for name, definition in conn.execute(
-                    text("""
-                    SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-                    WHERE conrelid = CAST(:t AS regclass) AND contype = 'f' ORDER BY conname
-                """),
-                    {"t": table},
-                ).all()
-            ]
+            foreign_keys += _constraints(conn, table, "foreign")
         if bulk.indexes:
+            # Primary and unique keys that no foreign key relies on are rebuilt too (and so re-checked).
+            keys += _constraints(conn, table, "keys")
             indexes += [
                 (name, definition)
                 for name, definition in conn.execute(
                     text("""
-                    SELECT c.relname, pg_get_indexdef(i.indexrelid)
-                    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                    WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisunique AND NOT i.indisprimary
-                    ORDER BY c.relname
+                    SELECT x.relname, pg_get_indexdef(i.indexrelid)
+                    FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+                    WHERE i.indrelid = CAST(:t AS regclass)
+                      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+                    ORDER BY x.relname
                 """),
                     {"t": table},
                 ).all()
             ]
-    for table, name, _ in foreign_keys:
+    for table, name, _ in [*foreign_keys, *keys]:
         raw.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table), sql.Identifier(name)))
     for name, _ in indexes:
         raw.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
     yield
     for _, definition in indexes:
         raw.execute(sql.SQL(definition))  # type: ignore[arg-type]  # catalogue text, see docstring
-    for table, name, definition in foreign_keys:
+    for table, name, definition in [*keys, *foreign_keys]:
         raw.execute(
             sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
                 sql.Identifier(table),
@@ -112,3 +109,19 @@ def deferred(conn: Connection, tables: Sequence[str], bulk: BulkPlan) -> Iterato
                 sql.SQL(definition),  # type: ignore[arg-type]  # catalogue text, see docstring
             )
         )
+
+
+CONSTRAINTS_SQL = """
+    SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+    WHERE c.conrelid = CAST(:t AS regclass) AND (
+        (:kind = 'foreign' AND c.contype = 'f')
+        OR (:kind = 'keys' AND c.contype IN ('p', 'u')
+            AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)))
+    ORDER BY c.conname
+"""
+
+
+def _constraints(conn: Connection, table: str, kind: str) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the foreign keys, or of the keys no foreign key depends on."""
+    rows = conn.execute(text(CONSTRAINTS_SQL), {"t": table, "kind": kind}).all()
+    return [(table, name, definition) for name, definition in rows]

@@ -52,8 +52,19 @@ _CHANGED_FROM = (
 CHANGED_CODES_SQL = f"{_CHANGED_FROM} WHERE {_CHANGED}"
 
 
+STAGE_SQL_TYPES = {
+    "row": "integer",
+    "lon": "float8",
+    "lat": "float8",
+    "status_as_of": "date",
+    "commodities": "text[]",
+    "grade": "numeric",
+}
+"""Staging column types: COPY casts while it parses, so no typed copy of the batch is made later."""
+
+
 def open_stage(conn: Connection) -> None:
-    create_staging_table(conn, STAGE, STAGE_COLUMNS)
+    create_staging_table(conn, STAGE, STAGE_COLUMNS, STAGE_SQL_TYPES)
 
 
 def copy_records(conn: Connection, records: pd.DataFrame) -> int:
@@ -69,33 +80,37 @@ def copy_records(conn: Connection, records: pd.DataFrame) -> int:
 
 
 TYPED_STAGE_SQL = """
-    CREATE TEMP TABLE typed_import ON COMMIT DROP AS
+    CREATE TEMP VIEW typed_import AS
     SELECT code, name_zh, name_en,
-           ST_SetSRID(ST_MakePoint(lon::float8, lat::float8), 4326) AS geom,
+           ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom,
            CASE WHEN footprint <> '' THEN ST_SetSRID(ST_GeomFromWKB(decode(footprint, 'hex')), 4326) END
                AS footprint,
            footprint IS NOT NULL AS footprint_given,
-           region_code, deposit_type, stage, size_class, status, status_as_of::date AS status_as_of, source,
-           commodities::text[] AS commodities, grade::numeric AS grade, grade_unit, row::int AS row
+           region_code, deposit_type, stage, size_class, status, status_as_of, source, commodities, grade, grade_unit,
+           row
     FROM stage_import_deposits
 """
-"""The staging rows cast to the deposit columns."""
+"""The staged rows as deposit columns (a view: the staging table is typed already)."""
 
 
 def _typed_stage(conn: Connection) -> None:
-    """Cast the staging rows; a code repeated in the file keeps its last row.
+    """A code repeated in the file keeps its last row.
 
     Duplicates are rare, so they are looked for with a hash aggregate instead of sorting every batch.
     """
-    conn.execute(text(TYPED_STAGE_SQL))
-    repeated = conn.execute(text("SELECT 1 FROM typed_import GROUP BY code HAVING count(*) > 1 LIMIT 1")).first()
+    repeated = conn.execute(
+        text("SELECT 1 FROM stage_import_deposits GROUP BY code HAVING count(*) > 1 LIMIT 1")
+    ).first()
     if repeated:
         conn.execute(
             text("""
-            DELETE FROM typed_import t
-            WHERE EXISTS (SELECT 1 FROM typed_import later WHERE later.code = t.code AND later.row > t.row)
+            DELETE FROM stage_import_deposits t WHERE EXISTS
+                (SELECT 1 FROM stage_import_deposits later WHERE later.code = t.code AND later.row > t.row)
         """)
         )
+    conn.execute(text("CREATE INDEX ON stage_import_deposits (code)"))
+    conn.execute(text("ANALYZE stage_import_deposits"))
+    conn.execute(text(TYPED_STAGE_SQL))
 
 
 def upsert(conn: Connection, batch_id: int, on_conflict: str, bulk_mode: str = "auto") -> LoadCounts:
@@ -104,8 +119,6 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str, bulk_mode: str = "
     Large batches load in bulk mode (:mod:`etl.bulk`): foreign keys checked and indexes built once.
     """
     _typed_stage(conn)
-    conn.execute(text("CREATE INDEX ON typed_import (code)"))
-    conn.execute(text("ANALYZE typed_import"))
     total = conn.execute(text("SELECT count(*) FROM typed_import")).scalar_one()
     existing = conn.execute(text("SELECT count(*) FROM typed_import t JOIN deposit d ON d.code = t.code")).scalar_one()
     bulk_plan = bulk.plan(conn, "deposit", total - existing if on_conflict != "update" else total, bulk_mode)
@@ -114,6 +127,7 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str, bulk_mode: str = "
     if bulk_plan.any:
         conn.execute(text("ANALYZE deposit"))
         conn.execute(text("ANALYZE deposit_commodity"))
+    conn.execute(text("DROP VIEW typed_import"))  # before the staging table it reads goes at commit
     return counts
 
 

@@ -26,11 +26,21 @@ def driver_connection(conn: Connection) -> psycopg.Connection:
     return conn.connection.driver_connection  # type: ignore[return-value]
 
 
-def create_staging_table(conn: Connection, name: str, columns: Sequence[str]) -> None:
-    """``CREATE TEMP TABLE name (col text, ...) ON COMMIT DROP``; names are quoted identifiers."""
+def create_staging_table(
+    conn: Connection, name: str, columns: Sequence[str], types: Mapping[str, str] | None = None
+) -> None:
+    """``CREATE TEMP TABLE name (col type, ...) ON COMMIT DROP``; text unless ``types`` says otherwise.
+
+    Typed columns make COPY do the casting while it parses (on the server, while the client validates
+    the next chunk). Names are quoted identifiers; types come from the code, never from input.
+    """
+    types = types or {}
     statement = sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
         sql.Identifier(name),
-        sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns),
+        sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types.get(c, "text")))  # type: ignore[arg-type]
+            for c in columns
+        ),
     )
     driver_connection(conn).execute(statement)
 

@@ -124,3 +124,36 @@ def test_editor_uploads_a_file_in_chromium(write_app, fresh_engine: Engine, tmp_
     with fresh_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM deposit WHERE code LIKE 'WB-%'")).scalar_one() == 2
     assert SURVEY_HEADER[0] == "矿产地编号"
+
+
+def test_an_editor_imports_resource_estimates_and_sees_reasons_in_chinese(
+    write_app, fresh_engine: Engine, tmp_path: Path
+) -> None:
+    from tests.etl.test_import_targets import RESOURCE_HEADER, write
+
+    rows = [
+        ["DEP-BAIYINCHANG", "铜", "控制资源量", "", "3.3万吨", "", "2021-12-31", "网页导入"],
+        ["DEP-NOPE", "铜", "推断", "", "1万吨", "", "2021-12-31", ""],
+    ]
+    content = write(tmp_path / "r.csv", RESOURCE_HEADER, rows).read_bytes()
+    client = write_app.test_client()
+    login(client, EDITOR)
+    token = csrf_token(client, "/import")
+    done = client.post(
+        "/import?lang=zh",
+        data={"csrf_token": token, "action": "import", "target": "resources", "file": (io.BytesIO(content), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and "未知矿产地编号" in page and "resources" in page
+    with fresh_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT contained, contained_unit FROM resource_estimate WHERE source = '网页导入'")
+        ).one()
+    assert (float(stored[0]), stored[1]) == (3.3, "10kt")
+    refused = client.post(
+        "/import",
+        data={"csrf_token": token, "action": "import", "target": "bridges", "file": (io.BytesIO(content), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and "target" in refused.get_data(as_text=True)
