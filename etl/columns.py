@@ -81,7 +81,15 @@ def texts(series: pd.Series, *, fold: bool) -> pd.Series:
         text = text.where(text.notna(), "").astype(object).astype(str).astype("str")
     else:
         text = text.fillna("")
-    text = text.str.normalize("NFKC") if fold else text.str.replace("\u3000", " ", regex=False)
+    if fold:
+        # NFKC leaves ASCII alone: only the other cells (full-width forms and the like) need it.
+        wide = ~text.str.isascii().fillna(True).to_numpy(dtype=bool)
+        if wide.any():
+            text = text.copy()
+            where = np.flatnonzero(wide)
+            text.iloc[where] = text.iloc[where].str.normalize("NFKC")
+    else:
+        text = text.str.replace("\u3000", " ", regex=False)
     text = text.str.strip()
     short = (text.str.len() <= MAX_SENTINEL).to_numpy(dtype=bool)
     if short.any():

@@ -28,6 +28,7 @@ from etl.sources import Table, open_table
 from etl.targets import TARGETS
 from etl.undo import finish_undo, lock_batch
 from etl.validate import Options, Reject
+from etl.writer import ChunkWriter
 from geoplatform.codelists import load_codelists
 from geoplatform.errors import InvalidParameter
 
@@ -175,14 +176,18 @@ def import_file(
             # Sorting and hashing a batch in memory, and building its indexes, need more than the defaults.
             conn.execute(text("SET LOCAL work_mem = '256MB'"))
             conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+            # The batch's scans and joins may use a second core (the web app's pages keep them off).
+            conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 2"))
             target.open_stage(conn)
-            for chunk in table.chunks(CHUNK_ROWS):
-                accepted, rejects = validator.validate(chunk)
-                result.rows_read += len(chunk)
-                result.rows_accepted += target.copy_records(conn, accepted)
-                _add_rejects(result, rejects)
-                if progress:
-                    progress(len(chunk))
+            with ChunkWriter(lambda records: target.copy_records(conn, records)) as writer:
+                for chunk in table.chunks(CHUNK_ROWS):
+                    accepted, rejects = validator.validate(chunk)
+                    result.rows_read += len(chunk)
+                    writer.put(accepted)
+                    _add_rejects(result, rejects)
+                    if progress:
+                        progress(len(chunk))
+                result.rows_accepted = writer.close()
             if result.rows_read == 0:
                 raise InvalidParameter("The file has a header but no data rows.")
             _add_rejects(result, target.post_checks(conn, resolution.columns))

@@ -89,8 +89,7 @@ def copy_frame(
     """
     if frame.empty:
         return 0
-    types = {c: numbers.get(c, "str") for c in columns}
-    table = pa.Table.from_pandas(frame[list(columns)].astype(types), preserve_index=False)
+    table = pa.table({c: _arrow_column(frame[c], numbers.get(c)) for c in columns})
     block = io.BytesIO()
     pa_csv.write_csv(table, block, write_options=pa_csv.WriteOptions(include_header=False))
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
@@ -99,3 +98,12 @@ def copy_frame(
     with driver_connection(conn).cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(block.getbuffer())
     return len(frame)
+
+
+def _arrow_column(values: pd.Series, number: str | None) -> pa.Array | pa.ChunkedArray:
+    """A column for Arrow's CSV writer; Arrow-backed text passes through (``__arrow_array__``)."""
+    if number == "int64":
+        return pa.array(values.to_numpy(), type=pa.int64())
+    if number is not None:
+        return pa.array(values.to_numpy(dtype="float64", na_value=np.nan), type=pa.float64(), from_pandas=True)
+    return pa.array(values, type=pa.string(), from_pandas=True)

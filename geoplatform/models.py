@@ -42,6 +42,12 @@ NAMING = {
 }
 
 CODE_PATTERN = "^[A-Z0-9][A-Z0-9_-]{1,39}$"
+CODE_CHECK = "code ~ '^[A-Z0-9][A-Z0-9_-]+$'"
+"""The same rule in PostgreSQL: ``varchar(40)`` bounds the length, and PostgreSQL's regex engine pays
+about 3 µs a row for a counted repetition like ``{1,39}`` against 0.5 µs for ``+`` (migration 0004)."""
+POINT_CHECK = "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90"
+"""Points in the lon/lat range without GEOS; NaN fails BETWEEN. (A bounding-box test ``geom @ envelope``
+is cheaper but lets NaN through: tested in tests/test_schema.py.)"""
 """Deposit and project codes: upper-case ASCII, digits, '-' and '_' (safe in URLs and file names)."""
 
 
@@ -171,9 +177,9 @@ class Deposit(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
+        CheckConstraint(CODE_CHECK, name="code_format"),
         CheckConstraint(
-            "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            POINT_CHECK,
             name="geom_valid",
         ),
         CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
@@ -277,9 +283,9 @@ class Project(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint(f"code ~ '{CODE_PATTERN}'", name="code_format"),
+        CheckConstraint(CODE_CHECK, name="code_format"),
         CheckConstraint(
-            "NOT ST_IsEmpty(geom) AND ST_X(geom) BETWEEN -180 AND 180 AND ST_Y(geom) BETWEEN -90 AND 90",
+            POINT_CHECK,
             name="geom_valid",
         ),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),

@@ -116,6 +116,12 @@ VALUES (:code, '测试', ST_GeomFromText(:wkt, :srid), :status, :region)
         ({"region": "999999"}, "fk_deposit_region_code_admin_region"),
         ({"code": "lower-case"}, "ck_deposit_code_format"),
         ({"wkt": "POINT(200 30)"}, "ck_deposit_geom_valid"),
+        ({"wkt": "POINT(100 -91)"}, "ck_deposit_geom_valid"),
+        ({"wkt": "POINT EMPTY"}, "ck_deposit_geom_valid"),
+        ({"wkt": "POINT(NaN 30)"}, "ck_deposit_geom_valid"),
+        ({"code": "X"}, "ck_deposit_code_format"),
+        ({"code": "-LEADING-DASH"}, "ck_deposit_code_format"),
+        ({"code": "A" * 41}, "value too long"),
         ({"srid": 3857}, "enforce_srid|Geometry SRID"),
     ],
 )
