@@ -113,6 +113,16 @@ def test_editor_uploads_a_file_in_chromium(write_app, fresh_engine: Engine, tmp_
         page.fill("input[name=password]", EDITOR[1])
         page.click("button[type=submit]")
         page.goto(server.url + "/import?lang=en")
+
+        def offered() -> list[str]:
+            return page.eval_on_selector_all(
+                "select[name=mapping] option", "options => options.filter(o => !o.hidden).map(o => o.value)"
+            )
+
+        assert set(offered()) == {"", "cn-survey", "en-deposits", "geoplatform"}
+        page.select_option("#import-target", "resources")
+        assert offered() == ["", "resources"]
+        page.select_option("#import-target", "deposits")
         page.set_input_files("input[name=file]", str(path))
         page.click("button[value=import]")
         page.wait_for_selector("#import-result")
