@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -149,10 +150,19 @@ def read_delimited(path: Path, encoding: str | None = None) -> Table:
         # Arrow's reader parses blocks on all cores; every column stays text (typed later, per field).
         reader = _open_arrow_csv(path, delimiter, encoding, headers)
         start = 2  # data starts on line 2, after the header
+        pending: list[pa.RecordBatch] = []
         try:
             with reader:
-                for batch in reader:
-                    frame = batch.to_pandas()
+                # Small blocks keep Arrow's read-ahead small; they are gathered into chunks of ``size`` rows.
+                for batch in itertools.chain(reader, [None]):
+                    if batch is not None:
+                        pending.append(batch)
+                        if sum(len(b) for b in pending) < size:
+                            continue
+                    if not pending:
+                        break
+                    frame = pa.Table.from_batches(pending).to_pandas()
+                    pending = []
                     for offset in range(0, len(frame), size):
                         chunk = frame.iloc[offset : offset + size].reset_index(drop=True)
                         chunk["_row"] = range(start, start + len(chunk))
@@ -195,7 +205,7 @@ def _open_arrow_csv(path: Path, delimiter: str, encoding: str, headers: list[str
     try:
         return pa_csv.open_csv(
             path,
-            read_options=pa_csv.ReadOptions(encoding=encoding, column_names=headers, skip_rows=1, block_size=8 << 20),
+            read_options=pa_csv.ReadOptions(encoding=encoding, column_names=headers, skip_rows=1, block_size=2 << 20),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(headers, pa.string()), strings_can_be_null=False
