@@ -134,6 +134,7 @@ def test_board_and_timeline_in_the_browser_and_an_editor_records_a_step(  # type
         page.fill("input[name=username]", EDITOR[0])
         page.fill("input[name=password]", EDITOR[1])
         page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")  # leaving the map page mid-download can leave a file unclosed
         page.goto(server.url + f"/projects/{code}?lang=en")
         page.wait_for_function(MAP_READY)
         assert page.locator(".gp-gantt-row").count() >= 8

@@ -112,6 +112,9 @@ def test_editor_uploads_a_file_in_chromium(write_app, fresh_engine: Engine, tmp_
         page.fill("input[name=username]", EDITOR[0])
         page.fill("input[name=password]", EDITOR[1])
         page.click("button[type=submit]")
+        # Let the map page that the login leads to finish loading: leaving it mid-download would abort
+        # static-file responses of the development server (an unclosed file, a flaky warning).
+        page.wait_for_load_state("networkidle")
         page.goto(server.url + "/import?lang=en")
 
         def offered() -> list[str]:
