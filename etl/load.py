@@ -261,8 +261,10 @@ def undo(conn: Connection, batch_id: int) -> dict[str, int]:
     restored = conn.execute(
         text("""
         UPDATE deposit d SET name_zh = b->>'name_zh', name_en = b->>'name_en',
-               geom = ST_GeomFromEWKB(decode(b->>'geom_hex', 'hex')),
-               footprint = ST_GeomFromEWKB(decode(b->>'footprint_hex', 'hex')),
+               -- EWKB since this version; batches logged by earlier versions kept WKT.
+               geom = coalesce(ST_GeomFromEWKB(decode(b->>'geom_hex', 'hex')), ST_GeomFromText(b->>'geom_wkt', 4326)),
+               footprint = coalesce(ST_GeomFromEWKB(decode(b->>'footprint_hex', 'hex')),
+                                    ST_GeomFromText(b->>'footprint_wkt', 4326)),
                region_code = b->>'region_code', deposit_type = b->>'deposit_type', stage = b->>'stage',
                size_class = b->>'size_class', status = b->>'status', status_as_of = (b->>'status_as_of')::date,
                source = b->>'source', batch_id = (b->>'batch_id')::int,

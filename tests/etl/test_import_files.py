@@ -318,3 +318,27 @@ def test_undo_is_refused_while_a_later_batch_changed_the_same_records(fresh_engi
     assert undo_batch(fresh_engine, first.batch_id) == {"deleted": 2, "restored": 0}
     with pytest.raises(Conflict, match="undone already"):
         undo_batch(fresh_engine, first.batch_id)
+
+
+def test_undo_restores_a_batch_whose_before_images_an_earlier_version_wrote_as_wkt(
+    fresh_engine: Engine, tmp_path: Path
+) -> None:
+    from etl.pipeline import undo_batch
+
+    run(fresh_engine, write_csv(tmp_path / "a.csv", SURVEY_ROWS))
+    before = deposit(fresh_engine, "SV-001")
+    moved = [[*SURVEY_ROWS[0][:3], "101.5", "30.5", *SURVEY_ROWS[0][5:]]]
+    second = run(fresh_engine, write_csv(tmp_path / "b.csv", moved))
+    with fresh_engine.begin() as conn:  # the before-image as the previous version logged it
+        conn.execute(
+            text("""
+            UPDATE import_change SET before = before - 'geom_hex' - 'footprint_hex'
+                || jsonb_build_object('geom_wkt', 'POINT(101.396 30.2014722)', 'footprint_wkt', NULL)
+            WHERE batch_id = :b
+        """),
+            {"b": second.batch_id},
+        )
+    assert undo_batch(fresh_engine, second.batch_id) == {"deleted": 0, "restored": 1}
+    after = deposit(fresh_engine, "SV-001")
+    assert after["lon"] == pytest.approx(101.396) and after["lat"] == pytest.approx(30.2014722)
+    assert before["lon"] == pytest.approx(101.396, abs=1e-3)
