@@ -76,7 +76,7 @@ def write_csv(path: Path, rows: int) -> None:
 FLOOR_SCRIPT = """
 from sqlalchemy import text
 from etl import bulk
-from etl.staging import copy_csv
+from geoplatform.staging import copy_csv
 from geoplatform.database import create_db_engine
 engine = create_db_engine({url!r})
 with engine.begin() as conn, open({path!r}, "rb") as source:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from psycopg import sql
 from sqlalchemy import Connection, text
 
-from etl.staging import driver_connection
+from geoplatform.staging import driver_connection
 
 BULK_MIN_ROWS = 50_000
 """Below this many rows per batch the per-row checks cost less than revalidating the table."""

@@ -1,65 +1,24 @@
-"""COPY into a temporary staging table: the fast, streamed first step of every load.
+"""Validated chunks into COPY blocks: the importer's side of the staging tables in :mod:`geoplatform.staging`.
 
-The staging table lives only until the transaction ends, so a load either finishes with its upsert
-or leaves nothing behind. Columns are text: casting and checking happen in SQL afterwards, where a
-bad value cannot half-load a batch.
+Arrow writes each chunk as one CSV block that the server parses while the next chunk is validated;
+array and date cells are turned into their PostgreSQL text forms once per distinct value.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
-import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg import sql
 from sqlalchemy import Connection
 
-CHUNK_BYTES = 1 << 20
+from geoplatform.staging import create_staging_table, driver_connection
 
-
-def driver_connection(conn: Connection) -> psycopg.Connection:
-    return conn.connection.driver_connection  # type: ignore[return-value]
-
-
-def create_staging_table(
-    conn: Connection, name: str, columns: Sequence[str], types: Mapping[str, str] | None = None
-) -> None:
-    """``CREATE TEMP TABLE name (col type, ...) ON COMMIT DROP``; text unless ``types`` says otherwise.
-
-    Typed columns make COPY do the casting while it parses (on the server, while the client validates
-    the next chunk). Names are quoted identifiers; types come from the code, never from input.
-    """
-    types = types or {}
-    statement = sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
-        sql.Identifier(name),
-        sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types.get(c, "text")))  # type: ignore[arg-type]
-            for c in columns
-        ),
-    )
-    driver_connection(conn).execute(statement)
-
-
-def copy_csv(conn: Connection, name: str, columns: Sequence[str], source: BinaryIO) -> int:
-    """Stream a UTF-8 CSV file into the staging table; its header must name exactly ``columns``.
-
-    ``HEADER MATCH`` makes PostgreSQL itself refuse a file whose header differs, so a column
-    swapped in a data file fails loudly instead of loading values into the wrong fields.
-    """
-    create_staging_table(conn, name, columns)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER MATCH, ENCODING 'UTF8')").format(
-        sql.Identifier(name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
-    )
-    with driver_connection(conn).cursor() as cursor:
-        with cursor.copy(statement) as copy:
-            while chunk := source.read(CHUNK_BYTES):
-                copy.write(chunk)
-        return cursor.rowcount
+__all__ = ["array_literals", "as_text", "copy_frame", "create_staging_table", "driver_connection"]
 
 
 def array_literals(values: pd.Series) -> np.ndarray:

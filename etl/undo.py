@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from psycopg import sql
 from sqlalchemy import Connection, text
 
-from etl.staging import driver_connection
 from geoplatform.errors import Conflict, NotFound
+from geoplatform.staging import driver_connection
 
 
 @dataclass(frozen=True)

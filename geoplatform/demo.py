@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from etl.staging import copy_csv
+from geoplatform.staging import copy_csv
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 SQL_DIR = Path(__file__).parent / "sql"
