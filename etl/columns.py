@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from etl.coordinates import CoordinateError
-from etl.normalise import SENTINELS, ValueProblem
+from geoplatform.vocabulary import SENTINELS, ValueProblem
 
 MAX_SENTINEL = max(len(s) for s in SENTINELS)
 PROBLEMS = (ValueProblem, CoordinateError)
@@ -71,7 +71,7 @@ def per_value(series: pd.Series, compute: Callable[[Any], Any]) -> tuple[np.ndar
 
 
 def texts(series: pd.Series, *, fold: bool) -> pd.Series:
-    """:func:`etl.normalise.clean` for a whole column: trimmed text, missing for sentinels and blanks.
+    """:func:`geoplatform.vocabulary.clean` for a whole column: trimmed text, missing for sentinels and blanks.
 
     String work runs in Arrow's kernels (pandas' ``str`` dtype); only short cells, the only ones that
     can be 'no data' markers, are looked at one distinct value at a time.

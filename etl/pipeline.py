@@ -22,15 +22,14 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from etl.mapping import choose_mapping, normalise_header, shipped_mappings
-from etl.normalise import Vocabulary
 from etl.reasons import reason_zh
 from etl.sources import Table, open_table
 from etl.targets import TARGETS
 from etl.undo import finish_undo, lock_batch
 from etl.validate import Options, Reject
 from etl.writer import ChunkWriter
-from geoplatform.codelists import load_codelists
 from geoplatform.errors import InvalidParameter
+from geoplatform.vocabulary import load_vocabulary
 
 CHUNK_ROWS = 50_000
 PREVIEW_ROWS = 10
@@ -143,7 +142,7 @@ def import_file(
     with tempfile.TemporaryDirectory(prefix="geoplatform-import-") as workdir:
         table = _open(request, Path(workdir))
         resolution = choose_mapping(table.headers, request.mapping, request.target)
-        vocabulary = Vocabulary.from_codelists(load_codelists(engine))
+        vocabulary = load_vocabulary(engine)
         target = TARGETS[request.target]
         validator = target.validator(resolution, vocabulary, request.options, layer_crs=table.crs)
         result = ImportResult(

@@ -17,11 +17,12 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from etl import columns as cols
-from etl.normalise import ValueProblem, clean, date_value, number_with_unit
+from etl.normalise import date_value, number_with_unit
 from etl.staging import array_literals, as_text, copy_frame, create_staging_table
 from etl.undo import LoadCounts, check_undo_allowed
 from etl.validate import CODE_RE, Reject, Validator
 from geoplatform.errors import Conflict
+from geoplatform.vocabulary import ValueProblem, clean
 
 STAGE = "stage_import_projects"
 COLUMNS = (

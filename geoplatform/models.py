@@ -110,8 +110,37 @@ admin_region = Table(
     Column("level", String(12), nullable=False),
     Column("sort_order", Integer, nullable=False, server_default="0"),
     Column("deprecated", Boolean, nullable=False, server_default=text("false")),
+    Column("parent_code", ForeignKey("admin_region.code")),
+    Column("iso_3166_2", String(6)),
     CheckConstraint("code ~ '^[1-9][0-9]{5}$'", name="gb2260"),
     CheckConstraint("level IN ('province', 'prefecture', 'county')", name="level"),
+)
+country = Table(
+    "country",
+    Base.metadata,
+    Column("code", String(2), primary_key=True, comment="ISO 3166-1 alpha-2 (X? for disputed areas)"),
+    Column("alpha3", String(3)),
+    Column("numeric", String(3)),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("official_name_zh", Text),
+    Column("official_name_en", Text),
+    Column("kind", String(10), nullable=False, server_default="iso"),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    Column("deprecated", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("code ~ '^[A-Z]{2}$'", name="alpha2"),
+    CheckConstraint("kind IN ('iso', 'disputed')", name="kind"),
+)
+country_subdivision = Table(
+    "country_subdivision",
+    Base.metadata,
+    Column("code", String(6), primary_key=True, comment="ISO 3166-2"),
+    Column("country_code", ForeignKey("country.code"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("type", Text),
+    Column("sort_order", Integer, nullable=False, server_default="0"),
+    Column("deprecated", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_country_subdivision_country_code", "country_code"),
 )
 size_class_threshold = Table(
     "size_class_threshold",
@@ -139,21 +168,33 @@ CODELIST_TABLES: dict[str, Table] = {
         project_stage,
         unit,
         admin_region,
+        country,
+        country_subdivision,
     )
 }
 
 
 # -- catalogue ----------------------------------------------------------------------------------
 class Company(Base):
+    """A company; ``country_code`` is its country of incorporation, ``parent_id`` its parent company."""
+
     __tablename__ = "company"
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     key: Mapped[str | None] = mapped_column(String(60), unique=True)
-    name_zh: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    """The name as the company writes it (filled from name_zh or name_en when not given)."""
+    name_zh: Mapped[str | None] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    country_code: Mapped[str] = mapped_column(ForeignKey("country.code"), server_default="CN")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"), index=True)
 
-    __table_args__ = (CheckConstraint("uscc IS NULL OR gp_uscc_valid(uscc)", name="uscc_check_character"),)
+    __table_args__ = (
+        CheckConstraint("uscc IS NULL OR gp_uscc_valid(uscc)", name="uscc_check_character"),
+        CheckConstraint("uscc IS NULL OR country_code = 'CN'", name="uscc_only_in_china"),
+        CheckConstraint("parent_id IS DISTINCT FROM id", name="not_own_parent"),
+    )
 
 
 class Deposit(Base):
@@ -161,11 +202,19 @@ class Deposit(Base):
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    """The name as the source gave it, in ``name_lang``; name_zh / name_en when known (see gp_catalogue_row)."""
+    name_lang: Mapped[str | None] = mapped_column(String(8))
+    name_zh: Mapped[str | None] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
     footprint = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("country.code"))
+    """Derived from the point (gp_locate); NULL only while a row cannot be placed, which ck_*_located refuses."""
     region_code: Mapped[str | None] = mapped_column(ForeignKey("admin_region.code"))
+    """GB/T 2260 province of a record in China, derived from the point."""
+    subdivision_code: Mapped[str | None] = mapped_column(ForeignKey("country_subdivision.code"))
+    subdivision_name: Mapped[str | None] = mapped_column(Text)
     deposit_type: Mapped[str | None] = mapped_column(ForeignKey("deposit_type.code"))
     stage: Mapped[str | None] = mapped_column(ForeignKey("exploration_stage.code"))
     size_class: Mapped[str | None] = mapped_column(ForeignKey("size_class.code"))
@@ -186,6 +235,12 @@ class Deposit(Base):
         Index("ix_deposit_geom", "geom", postgresql_using="gist"),
         Index("ix_deposit_status", "status"),
         Index("ix_deposit_region_code", "region_code"),
+        Index("ix_deposit_country_code", "country_code"),
+        # Named so that PostgreSQL, which tests CHECK constraints in name order, reports an invalid point
+        # (geom_valid) before the missing country that follows from it.
+        CheckConstraint("country_code IS NOT NULL", name="located"),
+        CheckConstraint("region_code IS NULL OR country_code = 'CN'", name="region_in_china"),
+        CheckConstraint("name_lang IS NULL OR name_lang ~ '^[a-z]{2,3}(-[A-Za-z0-9]+)*$'", name="name_lang"),
     )
 
 
@@ -266,13 +321,19 @@ class Project(Base):
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    """The name as the source gave it, in ``name_lang``; name_zh / name_en when known (see gp_catalogue_row)."""
+    name_lang: Mapped[str | None] = mapped_column(String(8))
+    name_zh: Mapped[str | None] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
     project_type: Mapped[str] = mapped_column(ForeignKey("project_type.code"))
     stage: Mapped[str] = mapped_column(ForeignKey("project_stage.code"))
     green_channel: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("country.code"))
     region_code: Mapped[str | None] = mapped_column(ForeignKey("admin_region.code"))
+    subdivision_code: Mapped[str | None] = mapped_column(ForeignKey("country_subdivision.code"))
+    subdivision_name: Mapped[str | None] = mapped_column(Text)
     geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
     capacity: Mapped[Decimal | None] = mapped_column(Numeric)
     capacity_unit: Mapped[str | None] = mapped_column(ForeignKey("unit.code"))
@@ -294,6 +355,12 @@ class Project(Base):
         Index("ix_project_geom", "geom", postgresql_using="gist"),
         Index("ix_project_stage", "stage"),
         Index("ix_project_region_code", "region_code"),
+        Index("ix_project_country_code", "country_code"),
+        # Named so that PostgreSQL, which tests CHECK constraints in name order, reports an invalid point
+        # (geom_valid) before the missing country that follows from it.
+        CheckConstraint("country_code IS NOT NULL", name="located"),
+        CheckConstraint("region_code IS NULL OR country_code = 'CN'", name="region_in_china"),
+        CheckConstraint("name_lang IS NULL OR name_lang ~ '^[a-z]{2,3}(-[A-Za-z0-9]+)*$'", name="name_lang"),
     )
 
 
@@ -327,15 +394,19 @@ approval_kind = Table(
     Column("day_kind", String(8), nullable=False),
     Column("extension_days", Integer, nullable=False, server_default="0"),
     Column("gate", String(40), nullable=False),
+    Column("legal_basis_zh", Text, comment="the regulation and article that set the time limit"),
+    Column("legal_basis_en", Text),
     CheckConstraint("day_kind IN ('working', 'calendar')", name="day_kind"),
     CheckConstraint("statutory_days >= 0 AND extension_days >= 0", name="days_non_negative"),
-    CheckConstraint("authority_level IN ('national', 'provincial', 'municipal', 'county')", name="level"),
+    CheckConstraint("authority_level IN ('national', 'provincial', 'municipal', 'county', 'foreign')", name="level"),
 )
 approval_template = Table(
     "approval_template",
     Base.metadata,
     Column("project_type", ForeignKey("project_type.code"), primary_key=True),
     Column("approval_kind", ForeignKey("approval_kind.code"), primary_key=True),
+    Column("scope", String(10), primary_key=True, server_default="domestic"),
+    CheckConstraint("scope IN ('domestic', 'overseas')", name="scope"),
 )
 holiday_calendar = Table(
     "holiday_calendar",
@@ -427,6 +498,99 @@ class ProjectPause(Base):
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
         Index("uq_project_pause_open", "project_id", unique=True, postgresql_where=text("ended_on IS NULL")),
     )
+
+
+# -- ownership ----------------------------------------------------------------------------------------
+class OwnershipStake(Base):
+    """Who holds what: a company's share of one deposit or one project, with its period and source."""
+
+    __tablename__ = "ownership_stake"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    deposit_id: Mapped[int | None] = mapped_column(ForeignKey("deposit.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    share_pct: Mapped[Decimal | None] = mapped_column(Numeric)
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(deposit_id, project_id) = 1", name="one_asset"),
+        CheckConstraint("share_pct IS NULL OR (share_pct > 0 AND share_pct <= 100)", name="share_range"),
+        CheckConstraint("until IS NULL OR since IS NULL OR until >= since", name="period"),
+    )
+
+
+# -- boundaries ---------------------------------------------------------------------------------------
+class BoundarySource(Base):
+    """Where a set of boundaries comes from: package, version, licence and datum, as loaded."""
+
+    __tablename__ = "boundary_source"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    package: Mapped[str] = mapped_column(Text)
+    version: Mapped[str] = mapped_column(Text)
+    licence: Mapped[str] = mapped_column(Text)
+    datum: Mapped[str] = mapped_column(Text)
+    """The datum of the source's coordinates and what was done to them (e.g. GCJ-02 → WGS 84)."""
+    url: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    complete: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    """Set when the parts and display copies are built too; an interrupted load is redone."""
+
+
+class Boundary(Base):
+    """One country, Chinese region or line (China's maritime boundary), at full resolution, in WGS 84."""
+
+    __tablename__ = "boundary"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("boundary_source.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    country_code: Mapped[str | None] = mapped_column(ForeignKey("country.code"), index=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("admin_region.code"), index=True)
+    name_zh: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('country', 'province', 'prefecture', 'county', 'maritime')", name="kind"),
+        Index("ix_boundary_geom", "geom", postgresql_using="gist"),
+    )
+
+
+class BoundaryPart(Base):
+    """Land boundaries cut into small polygons (ST_Subdivide): what point-in-polygon tests run against.
+
+    ``priority`` orders overlapping parts: Chinese provinces (0) before countries (1), so that China's
+    territory as its standard map draws it wins over another source's claim to the same land.
+    """
+
+    __tablename__ = "boundary_part"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    boundary_id: Mapped[int] = mapped_column(ForeignKey("boundary.id", ondelete="CASCADE"), index=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    country_code: Mapped[str] = mapped_column(ForeignKey("country.code"))
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("admin_region.code"))
+    geom = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False)
+
+    __table_args__ = (Index("ix_boundary_part_geom", "geom", postgresql_using="gist"),)
+
+
+class BoundaryDisplay(Base):
+    """Simplified copies of the boundaries for drawing, one per zoom band (see geoplatform.boundaries)."""
+
+    __tablename__ = "boundary_display"
+
+    boundary_id: Mapped[int] = mapped_column(ForeignKey("boundary.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[str] = mapped_column(String(8), primary_key=True)
+    geom = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False)
 
 
 # -- bulk import ------------------------------------------------------------------------------------
