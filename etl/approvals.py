@@ -61,8 +61,10 @@ ITEM_FIELDS = (
 
 
 class ApprovalValidator(Validator):
+    target_fields = ()
+
     def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
-        chunk = chunk.reset_index(drop=True)
+        chunk = self.prepare(chunk)
         p = cols.Problems(len(chunk))
         out: dict[str, Any] = {"row": chunk["_row"].to_numpy(dtype=np.int64)}
         out["project_code"] = self._per_value(chunk, "project_code", p, one_code)

@@ -119,3 +119,46 @@ def as_strings(values: np.ndarray) -> np.ndarray:
     """Raw cell values as report text (shortened), ``''`` for missing."""
     out = pd.Series(values, dtype=object)
     return out.where(out.notna(), "").astype(str).str.slice(0, 200).to_numpy(dtype=object)
+
+
+class Notes:
+    """Warnings about rows that are loaded anyway (a stated province that the location contradicts …).
+
+    Unlike :class:`Problems`, a row may collect several; they are kept as arrays and turned into
+    report rows only up to a limit, so a file in which every row is warned about costs no more than
+    counting them.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, object, np.ndarray, np.ndarray]] = []
+        self.count = 0
+
+    def add(self, rows: np.ndarray, mask: np.ndarray, column: str, values: Any, reasons: Any) -> None:
+        """Warn about the rows (source row numbers ``rows``) where ``mask`` holds."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        picked_values = _pick(values, mask)
+        picked_reasons = _pick(reasons, mask)
+        n = int(mask.sum())
+        if not isinstance(picked_values, np.ndarray):
+            picked_values = np.full(n, picked_values, dtype=object)
+        if not isinstance(picked_reasons, np.ndarray):
+            picked_reasons = np.full(n, picked_reasons, dtype=object)
+        self._parts.append((rows[mask], column, picked_values, picked_reasons))
+        self.count += n
+
+    def take(self, limit: int) -> list[tuple[int, str, str, str]]:
+        """Up to ``limit`` warnings as (row, column, value, reason), in row order; the rest are dropped."""
+        out: list[tuple[int, str, str, str]] = []
+        for rows, column, values, reasons in self._parts:
+            room = limit - len(out)
+            if room <= 0:
+                break
+            texts = as_strings(values[:room])
+            out.extend(
+                (int(r), str(column), str(v), str(why))
+                for r, v, why in zip(rows[:room], texts, reasons[:room], strict=True)
+            )
+        self._parts.clear()
+        return sorted(out, key=lambda item: item[0])

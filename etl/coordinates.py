@@ -132,14 +132,24 @@ def _unpack(number: float) -> float:
 
 
 def dms_columns(degrees: object, minutes: object, seconds: object) -> float:
-    """An angle split over three columns."""
+    """An angle split over three columns.
+
+    The sign may stand on the degrees only (``-27, 22, 15``) or on every part, as USGS tables write it
+    (``-27, -22, -15``); parts with different signs (``-27, 22, -15``) are refused. ``-0, 30`` is
+    south or west: the sign of a zero degree part counts.
+    """
     try:
         d, m, s = (float(_clean(str(v)) or 0) for v in (degrees, minutes, seconds))
     except ValueError:
         raise CoordinateError("degree, minute or second column is not a number") from None
-    if m >= 60 or s >= 60 or m < 0 or s < 0:
+    negative = [math.copysign(1, part) < 0 for part in (d, m, s)]
+    signed = [neg for neg, part in zip(negative, (d, m, s), strict=True) if part != 0 or neg]
+    if (negative[1] or negative[2]) and not all(signed):
+        raise CoordinateError("the degree, minute and second columns have different signs")
+    if abs(m) >= 60 or abs(s) >= 60:
         raise CoordinateError("minutes and seconds must be between 0 and 60")
-    return math.copysign(abs(d) + m / 60 + s / 3600, d)
+    sign = -1.0 if any(negative) else 1.0
+    return sign * (abs(d) + abs(m) / 60 + abs(s) / 3600)
 
 
 # -- Gauss-Krüger ----------------------------------------------------------------------------------
@@ -214,6 +224,12 @@ def check_crs(crs: str | pyproj.CRS, accept_legacy_datum: bool = False) -> pypro
             "(errors of about 100 m). Re-project with official parameters, or accept the tolerance explicitly."
         )
     return parsed
+
+
+def is_gauss_kruger(crs: pyproj.CRS) -> bool:
+    """Whether ``crs`` is one of the CGCS2000 Gauss-Krüger projections (3° or 6° zones, with or without prefix)."""
+    code = crs.to_epsg(min_confidence=90)
+    return code is not None and code in set(_cgcs2000_gk_codes().values())
 
 
 def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:

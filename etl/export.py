@@ -25,12 +25,16 @@ from sqlalchemy import Engine, text
 FORMATS = ("csv", "xlsx", "geojson", "gpkg", "shp", "kml")
 COLUMNS = (
     "code",
+    "name",
+    "name_lang",
     "name_zh",
     "name_en",
     "commodities",
     "lon",
     "lat",
+    "country_code",
     "region_code",
+    "subdivision",
     "deposit_type",
     "stage",
     "size_class",
@@ -42,11 +46,14 @@ COLUMNS = (
     "footprint_wkt",
 )
 EXPORT_SQL = text("""
-    SELECT d.code, d.name_zh, coalesce(d.name_en, '') AS name_en,
+    SELECT d.code, d.name, coalesce(d.name_lang, '') AS name_lang, coalesce(d.name_zh, '') AS name_zh,
+           coalesce(d.name_en, '') AS name_en,
            coalesce((SELECT string_agg(dc.commodity_code, ',' ORDER BY dc.role <> 'primary', dc.commodity_code)
                      FROM deposit_commodity dc WHERE dc.deposit_id = d.id), '') AS commodities,
            round(ST_X(d.geom)::numeric, 7)::text AS lon, round(ST_Y(d.geom)::numeric, 7)::text AS lat,
-           coalesce(d.region_code, '') AS region_code, coalesce(d.deposit_type, '') AS deposit_type,
+           d.country_code, coalesce(d.region_code, '') AS region_code,
+           coalesce(d.subdivision_code, d.subdivision_name, '') AS subdivision,
+           coalesce(d.deposit_type, '') AS deposit_type,
            coalesce(d.stage, '') AS stage, coalesce(d.size_class, '') AS size_class, d.status,
            coalesce(d.status_as_of::text, '') AS status_as_of, coalesce(d.source, '') AS source,
            coalesce((SELECT dc.grade::text FROM deposit_commodity dc

@@ -13,12 +13,16 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from geoplatform.errors import InvalidParameter
+from geoplatform.vocabulary import key
 
 MAPPING_DIR = Path(__file__).parent / "mappings"
 DEPOSIT_FIELDS = (
     "code",
+    "name",
+    "name_lang",
     "name_zh",
     "name_en",
     "commodities",
@@ -32,7 +36,9 @@ DEPOSIT_FIELDS = (
     "lat_s",
     "gk_x",
     "gk_y",
+    "country",
     "region_code",
+    "subdivision",
     "deposit_type",
     "stage",
     "size_class",
@@ -46,13 +52,17 @@ DEPOSIT_FIELDS = (
 LOCATION_FIELDS = ("lon", "lat", "lon_d", "lon_m", "lon_s", "lat_d", "lat_m", "lat_s", "gk_x", "gk_y")
 PROJECT_FIELDS = (
     "code",
+    "name",
+    "name_lang",
     "name_zh",
     "name_en",
     "project_type",
     "stage",
     "green_channel",
     "operator",
+    "country",
     "region_code",
+    "subdivision",
     *LOCATION_FIELDS,
     "capacity",
     "capacity_unit",
@@ -117,6 +127,20 @@ class Mapping:
     fields: dict[str, tuple[str, ...]]
     zero_means_missing: frozenset[str] = frozenset()
     source_path: str = ""
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per field, values of the file and what they mean (``"platinum group" = "pgm"``); keys compared
+    as the vocabulary compares spellings (case and width folded)."""
+    constants: dict[str, str] = field(default_factory=dict)
+    """Fields every row has the same value for when the file has no column for them (``commodities = "copper"``)."""
+    grades: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    """commodity → (header spellings of its grade column, unit): USGS grade–tonnage tables give one
+    column per commodity (``Copper grade`` in %, ``Gold grade`` in g/t)."""
+    tonnage: tuple[tuple[str, ...], str] | None = None
+    """(header spellings, unit) of the ore tonnage those grades apply to; with grades it is loaded as
+    an unclassified, historical resource estimate per commodity."""
+    name_language: str | None = None
+    """Language of the ``name`` column (a BCP 47 code such as ``es``); default: Chinese when written in
+    Han characters, else unknown."""
 
     def resolve(self, headers: list[str]) -> Resolution:
         """Assign source headers to fields (first alias that matches wins; a header serves one field)."""
@@ -124,9 +148,9 @@ class Mapping:
         taken: dict[str, str] = {}
         units: dict[str, str] = {}
         used: set[str] = set()
-        for field_name, aliases in self.fields.items():
-            wanted = [normalise_header(a)[0] for a in aliases]
-            for alias in wanted:
+
+        def find(aliases: tuple[str, ...]) -> str | None:
+            for alias in (normalise_header(a)[0] for a in aliases):
                 match = next((h for h in headers if h not in used and normalised[h][0] == alias), None)
                 if match is None:
                     # DBF field names are cut at 10 bytes (5 Chinese characters in GBK): accept a long
@@ -143,13 +167,22 @@ class Mapping:
                         None,
                     )
                 if match is not None:
-                    taken[field_name] = match
                     used.add(match)
-                    if normalised[match][1]:
-                        units[field_name] = normalised[match][1]  # type: ignore[assignment]
-                    break
+                    return match
+            return None
+
+        for field_name, aliases in self.fields.items():
+            match = find(aliases)
+            if match is not None:
+                taken[field_name] = match
+                if normalised[match][1]:
+                    units[field_name] = normalised[match][1]  # type: ignore[assignment]
+        grade_columns = {
+            commodity: header for commodity, (aliases, _) in self.grades.items() if (header := find(aliases))
+        }
+        tonnage_column = find(self.tonnage[0]) if self.tonnage else None
         unmapped = [h for h in headers if h not in used and str(h).strip() and not str(h).startswith("_")]
-        return Resolution(self, taken, units, unmapped)
+        return Resolution(self, taken, units, unmapped, grade_columns, tonnage_column)
 
 
 @dataclass(frozen=True)
@@ -162,10 +195,13 @@ class Resolution:
     units: dict[str, str] = field(default_factory=dict)
     """field → unit written in the header's brackets"""
     unmapped: list[str] = field(default_factory=list)
+    grade_columns: dict[str, str] = field(default_factory=dict)
+    """commodity → source header of its grade column"""
+    tonnage_column: str | None = None
 
     @property
     def score(self) -> int:
-        return len(self.columns)
+        return len(self.columns) + len(self.grade_columns) + (self.tonnage_column is not None)
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -183,6 +219,15 @@ def load_mapping(path: Path) -> Mapping:
     if unknown:
         raise InvalidParameter("The mapping names unknown fields: " + ", ".join(sorted(unknown)) + ".")
     options = data.get("options", {})
+    allowed = set(TARGET_FIELDS[target])
+    values = data.get("values", {})
+    constants = data.get("constants", {})
+    wrong = (set(values) | set(constants)) - allowed
+    if wrong:
+        raise InvalidParameter("The mapping's [values] or [constants] name unknown fields: " + ", ".join(sorted(wrong)))
+    if not all(isinstance(table, dict) for table in values.values()):
+        raise InvalidParameter('A mapping\'s [values.<field>] tables list "value in the file" = "meaning".')
+    grades, tonnage = _grade_tables(data, target)
     return Mapping(
         name=str(data.get("name", path.stem)),
         title=str(data.get("title", path.stem)),
@@ -190,7 +235,29 @@ def load_mapping(path: Path) -> Mapping:
         fields={k: tuple(str(a) for a in v) for k, v in fields.items()},
         zero_means_missing=frozenset(options.get("zero_means_missing", [])),
         source_path=str(path),
+        values={f: {key(str(k)): str(v) for k, v in table.items()} for f, table in values.items()},
+        constants={f: str(v) for f, v in constants.items()},
+        grades=grades,
+        tonnage=tonnage,
+        name_language=str(options["name_language"]) if options.get("name_language") else None,
     )
+
+
+def _grade_tables(data: dict[str, Any], target: str) -> tuple[dict[str, tuple[tuple[str, ...], str]], Any]:
+    """``[grades.<commodity>]`` and ``[tonnage]`` tables: ``column`` (a spelling or a list) and ``unit``."""
+    grades_table = data.get("grades", {})
+    tonnage_table = data.get("tonnage")
+    if (grades_table or tonnage_table) and target != "deposits":
+        raise InvalidParameter("Only a deposits mapping can have [grades] and [tonnage] tables.")
+
+    def column(table: Any, what: str) -> tuple[tuple[str, ...], str]:
+        if not isinstance(table, dict) or "column" not in table or "unit" not in table:
+            raise InvalidParameter(f"The mapping's {what} table needs a column and a unit.")
+        spellings = table["column"] if isinstance(table["column"], list) else [table["column"]]
+        return tuple(str(s) for s in spellings), str(table["unit"])
+
+    grades = {str(commodity): column(table, f"[grades.{commodity}]") for commodity, table in grades_table.items()}
+    return grades, column(tonnage_table, "[tonnage]") if tonnage_table else None
 
 
 def shipped_mappings() -> list[Mapping]:

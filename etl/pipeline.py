@@ -26,9 +26,10 @@ from etl.reasons import reason_zh
 from etl.sources import Table, open_table
 from etl.targets import TARGETS
 from etl.undo import finish_undo, lock_batch
-from etl.validate import Options, Reject
+from etl.validate import Options, Reject, Validator
 from etl.writer import ChunkWriter
 from geoplatform.errors import InvalidParameter
+from geoplatform.locate import Locator
 from geoplatform.vocabulary import load_vocabulary
 
 CHUNK_ROWS = 50_000
@@ -52,6 +53,9 @@ class ImportRequest:
     """auto, on or off: load large batches with foreign keys and indexes deferred (see etl.bulk)."""
     username: str = "cli"
     options: Options = field(default_factory=Options)
+    locator: Callable[[Engine], Locator] | None = None
+    """Places the rows (default :class:`geoplatform.locate.Locator`); the import benchmark swaps it to
+    measure what placing costs."""
 
 
 @dataclass
@@ -75,23 +79,31 @@ class ImportResult:
     batch_id: int | None = None
     dry_run: bool = False
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Reject] = field(default_factory=list)
+    """Rows loaded with a remark (and the file's own remarks, row 0); at most MAX_REPORTED_REJECTS kept."""
+    rows_warned: int = 0
+    """How many warnings there were (the list may be shorter)."""
+    extra: dict[str, int] = field(default_factory=dict)
+    """Other records the batch wrote (historical estimates of a grade–tonnage table)."""
     preview: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         data = asdict(self)
         data["rejects"] = [r.as_dict() for r in self.rejects[:1000]]
+        data["warnings"] = [w.as_dict() for w in self.warnings[:1000]]
         return data
 
     def reject_csv(self) -> str:
+        """The report: rejected rows, then warnings (``level`` says which), reasons in English and Chinese."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["row", "column", "value", "reason", "reason_zh"])
-        for reject in self.rejects:
-            writer.writerow([reject.row, reject.column, reject.value, reject.reason, reason_zh(reject.reason)])
+        writer.writerow(["row", "column", "value", "reason", "reason_zh", "level"])
+        for entry in (*self.rejects, *self.warnings):
+            writer.writerow([entry.row, entry.column, entry.value, entry.reason, reason_zh(entry.reason), entry.level])
         return "\ufeff" + out.getvalue()
 
     def reject_json(self) -> str:
-        return json.dumps([r.as_dict() for r in self.rejects], ensure_ascii=False, indent=1)
+        return json.dumps([r.as_dict() for r in (*self.rejects, *self.warnings)], ensure_ascii=False, indent=1)
 
 
 Progress = Callable[[int], None]
@@ -144,7 +156,8 @@ def import_file(
         resolution = choose_mapping(table.headers, request.mapping, request.target)
         vocabulary = load_vocabulary(engine)
         target = TARGETS[request.target]
-        validator = target.validator(resolution, vocabulary, request.options, layer_crs=table.crs)
+        locator = request.locator(engine) if request.locator else Locator(engine)
+        validator = target.validator(resolution, vocabulary, request.options, layer_crs=table.crs, locator=locator)
         result = ImportResult(
             file_name=request.file_name or request.path.name,
             sha256=sha256_of(request.path),
@@ -153,7 +166,8 @@ def import_file(
             layers=table.layers,
             encoding=table.encoding,
             mapping=resolution.mapping.name,
-            columns=resolution.columns,
+            columns={**validator.columns, **{f"grade: {c}": h for c, h in resolution.grade_columns.items()}}
+            | ({"tonnage": resolution.tonnage_column} if resolution.tonnage_column else {}),
             unmapped=resolution.unmapped,
             crs=table.crs or request.options.crs,
             dry_run=request.dry_run or preview_only,
@@ -167,6 +181,7 @@ def import_file(
                     for r in chunk.to_dict("records")
                 ]
                 result.rows_accepted, result.rows_rejected, result.rejects = len(accepted), len(rejects), rejects
+                _add_warnings(result, validator)
                 break
             return result
         with engine.begin() as conn:
@@ -184,6 +199,7 @@ def import_file(
                     result.rows_read += len(chunk)
                     writer.put(accepted)
                     _add_rejects(result, rejects)
+                    _add_warnings(result, validator)
                     if progress:
                         progress(len(chunk))
                 result.rows_accepted = writer.close()
@@ -232,7 +248,9 @@ def import_file(
             conn.execute(
                 text("""
                 UPDATE import_batch SET rows_inserted = :i, rows_updated = :u, rows_unchanged = :n,
-                                        rows_rejected = :r, finished_at = now()
+                                        rows_rejected = :r, details = details || CAST(:extra AS jsonb),
+                                        -- the clock, not now(): that is the transaction's start
+                                        finished_at = clock_timestamp()
                 WHERE id = :b
             """),
                 {
@@ -241,15 +259,29 @@ def import_file(
                     "n": counts.unchanged,
                     "r": result.rows_rejected,
                     "b": batch_id,
+                    "extra": json.dumps({**counts.extra, "warnings": result.rows_warned}),
                 },
             )
             result.inserted, result.updated, result.unchanged = counts.inserted, counts.updated, counts.unchanged
+            result.extra = dict(counts.extra)
             if result.dry_run:
                 # Everything was checked and loaded, so the counts are exact; now nothing is kept.
                 conn.rollback()
                 return result
         result.batch_id = batch_id
         return result
+
+
+def _add_warnings(result: ImportResult, validator: Validator) -> None:
+    """Move the validator's warnings into the result (the file's own remarks once, as row 0)."""
+    result.rows_warned += validator.notes.count
+    room = MAX_REPORTED_REJECTS - len(result.warnings)
+    result.warnings.extend(Reject(*note, level="warning") for note in validator.notes.take(room))
+    validator.notes.count = 0
+    for remark in validator.file_notes:
+        result.warnings.insert(0, Reject(0, "", "", remark, level="warning"))
+        result.rows_warned += 1
+    validator.file_notes.clear()
 
 
 def _add_rejects(result: ImportResult, rejects: list[Reject]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from etl import columns as cols
 from etl.normalise import date_value, number_with_unit
 from etl.staging import array_literals, as_text, copy_frame, create_staging_table
-from etl.undo import LoadCounts, check_undo_allowed
+from etl.undo import NEW_IN_0006, LoadCounts, check_undo_allowed
 from etl.validate import CODE_RE, Reject, Validator
 from geoplatform.errors import Conflict
 from geoplatform.vocabulary import ValueProblem, clean
@@ -28,13 +28,18 @@ STAGE = "stage_import_projects"
 COLUMNS = (
     "row",
     "code",
+    "name",
+    "name_lang",
     "name_zh",
     "name_en",
     "project_type",
     "stage",
     "green_channel",
     "operator",
+    "country_code",
     "region_code",
+    "subdivision_code",
+    "subdivision_name",
     "lon",
     "lat",
     "capacity",
@@ -103,15 +108,16 @@ def hundred_million_cny(raw: object) -> float | None:
 class ProjectValidator(Validator):
     """Validates chunks of project rows (see :class:`etl.validate.Validator` for the machinery)."""
 
+    target_fields = ()
+
     def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
-        chunk = chunk.reset_index(drop=True)
+        chunk = self.prepare(chunk)
         p = cols.Problems(len(chunk))
         out: dict[str, Any] = {"row": chunk["_row"].to_numpy(dtype=np.int64)}
-        name_zh = self._text(chunk, "name_zh", p)
-        out["name_en"] = self._text(chunk, "name_en", p)
-        out["name_zh"] = name = name_zh.where(name_zh.notna(), out["name_en"])
-        p.add(name.isna().to_numpy(), self.columns.get("name_zh", "name_zh"), "", "a project needs a name")
-        out["lon"], out["lat"], _ = self._location(chunk, p)
+        out.update(self._names(chunk, p, "a project needs a name"))
+        name = out["name"]
+        located = self._location(chunk, p)
+        out["lon"], out["lat"] = located.lon, located.lat
         out["project_type"] = self._lookup(chunk, "project_type", p)
         self._required(out["project_type"], "project_type", p, "project_type")
         out["stage"] = self._lookup(chunk, "stage", p, "project_stage")
@@ -119,7 +125,6 @@ class ProjectValidator(Validator):
         green = self._per_value(chunk, "green_channel", p, boolean)
         out["green_channel"] = np.where(green == True, "true", "false")  # noqa: E712  (object array)
         out["operator"] = self._text(chunk, "operator", p)
-        out["region_code"] = self._per_value(chunk, "region_code", p, self.vocabulary.region)
         out["capacity"], out["capacity_unit"] = self._quantity(chunk, "capacity", "capacity_unit", p)
         investment = self._per_value(chunk, "investment_cny_100m", p, hundred_million_cny)
         out["investment_cny_100m"] = np.where(pd.isna(investment), np.nan, investment).astype(float)
@@ -130,6 +135,7 @@ class ProjectValidator(Validator):
         out["status_as_of"] = self._per_value(chunk, "status_as_of", p, lambda v: date_value(v, self.options.today))
         out["source"] = self._text(chunk, "source", p)
         out["code"] = self._code(chunk, name, out["lon"], out["lat"], p)
+        out.update(self._place(chunk, located, p))
         rejects = self._rejects(out["row"], p)
         records = pd.DataFrame({c: out[c] for c in COLUMNS})
         return records[~p.bad].reset_index(drop=True), rejects
@@ -150,7 +156,8 @@ def copy_records(conn: Connection, records: pd.DataFrame) -> int:
 
 
 OPERATOR_MATCH = (
-    "(c.uscc = upper(s.operator) OR c.name_zh = s.operator OR c.name_en = s.operator OR c.key = s.operator)"
+    "(c.uscc = upper(s.operator) OR c.name = s.operator OR c.name_zh = s.operator OR c.name_en = s.operator"
+    " OR c.key = s.operator)"
 )
 
 
@@ -186,13 +193,18 @@ def post_checks(conn: Connection, columns: dict[str, str]) -> list[Reject]:
 
 
 COMPARED = (
+    "name",
+    "name_lang",
     "name_zh",
     "name_en",
     "project_type",
     "stage",
     "green_channel",
     "operator_id",
+    "country_code",
     "region_code",
+    "subdivision_code",
+    "subdivision_name",
     "capacity",
     "capacity_unit",
     "investment_cny_100m",
@@ -210,10 +222,11 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
         text(
             f"""
         CREATE TEMP TABLE typed_projects ON COMMIT DROP AS
-        SELECT DISTINCT ON (s.code) s.code, s.name_zh, s.name_en, s.project_type, s.stage,
+        SELECT DISTINCT ON (s.code) s.code, s.name, s.name_lang, s.name_zh, s.name_en, s.project_type, s.stage,
                s.green_channel::boolean AS green_channel,
                (SELECT c.id FROM company c WHERE {OPERATOR_MATCH} ORDER BY c.id LIMIT 1) AS operator_id,
-               s.region_code, ST_SetSRID(ST_MakePoint(s.lon::float8, s.lat::float8), 4326) AS geom,
+               s.country_code, s.region_code, s.subdivision_code, s.subdivision_name,
+               ST_SetSRID(ST_MakePoint(s.lon::float8, s.lat::float8), 4326) AS geom,
                s.capacity::numeric AS capacity, s.capacity_unit, s.investment_cny_100m::numeric AS investment_cny_100m,
                ARRAY(SELECT DISTINCT x FROM unnest(s.commodities::text[]) x ORDER BY x) AS commodities,
                ARRAY(SELECT DISTINCT x FROM unnest(s.deposits::text[]) x ORDER BY x) AS deposits,
@@ -342,7 +355,11 @@ def undo(conn: Connection, batch_id: int) -> dict[str, int]:
     restored = conn.execute(
         text(
             "UPDATE project p SET "
-            + ", ".join(f"{c} = r.{c}" for c in (*COMPARED, "batch_id", "updated_at"))
+            + ", ".join(
+                # before-images of earlier versions lack the fields of 0006: those keep their values
+                f"{c} = CASE WHEN c.before ? '{c}' THEN r.{c} ELSE p.{c} END" if c in NEW_IN_0006 else f"{c} = r.{c}"
+                for c in (*COMPARED, "batch_id", "updated_at")
+            )
             + """, geom = ST_GeomFromEWKB(decode(c.before->>'geom_hex', 'hex'))
             FROM import_change c CROSS JOIN LATERAL jsonb_populate_record(NULL::project, c.before - 'geom') AS r
             WHERE c.batch_id = :b AND c.action = 'update' AND p.code = c.code

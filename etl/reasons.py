@@ -54,6 +54,13 @@ FIXED: dict[str, str] = {
     "the quantity has no unit (write it in the header or the cell)": "数量缺少单位（写在表头括号或单元格中）",
     "the grade has no unit (write it in the header, e.g. 品位(%), or the cell)": "品位缺少单位（写在表头，如“品位(%)”，或单元格中）",
     "the point lies outside China's extent (73-136 E, 3-54 N)": "点位超出中国范围（东经 73-136°，北纬 3-54°）",
+    "the point lies outside the globe's extent (longitude -180..180, latitude -90..90)": "坐标超出地球范围（经度 -180 至 180，纬度 -90 至 90）",
+    "the point lies in the sea, more than 25 km from any country's land": "该点位于海中，距任何国家的陆地超过 25 千米",
+    "a MultiPoint of several points: one location per row": "多点几何含多个点：每行只能有一个位置",
+    "the degree, minute and second columns have different signs": "度、分、秒列的正负号不一致",
+    "a tonnage cannot be negative": "矿石量不能为负数",
+    "not a language code (zh, en, es, …)": "不是语言代码（zh、en、es 等）",
+    "the file has no status column: its rows are loaded with status unknown": "文件没有开发利用状况列：各行按“未知”导入",
     "unknown operator: add the company first": "未知业主单位：请先添加该企业",
     "unknown deposit code": "未知矿产地编号",
     "unknown project code": "未知项目编号",
@@ -70,6 +77,8 @@ FIXED: dict[str, str] = {
     "There is no project with that code.": "没有该编号的项目。",
 }
 LIST_NAMES = {
+    "country": "国家",
+    "administrative region": "行政区",
     "status": "开发利用状况",
     "stage": "勘查程度",
     "size class": "规模",
@@ -84,6 +93,26 @@ LIST_NAMES = {
 }
 PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"unknown (?P<list>[a-z ]+)$"), "未知的{list}"),
+    (
+        re.compile(r"unknown (?P<list>[a-z ]+); did you mean: (?P<suggestions>.+)\?$"),
+        "未知的{list}；是否指：{suggestions}？",
+    ),
+    (
+        re.compile(r"longitude and latitude look swapped: the swapped point lies in (?P<place>.+)$"),
+        "经度与纬度疑似颠倒：互换后的点位于 {place}",
+    ),
+    (
+        re.compile(r"Gauss-Krüger coordinates \(CGCS2000\) lie in China; this point lies in (?P<place>.+)$"),
+        "高斯-克吕格坐标（CGCS2000）应位于中国境内；该点位于 {place}",
+    ),
+    (
+        re.compile(r"the file says (?P<stated>.+), the location is in (?P<located>.+)$"),
+        "文件填写为 {stated}，坐标位于 {located}",
+    ),
+    (
+        re.compile(r"the point lies (?P<km>[0-9.]+) km off the coast of (?P<place>.+); placed there$"),
+        "该点位于 {place} 海岸外 {km} 千米，已归入该国",
+    ),
     (re.compile(r"(?P<field>\w+) is required$"), "缺少必填字段 {field}"),
     (re.compile(r"longer than (?P<n>\d+) characters$"), "超过 {n} 个字符"),
     (

@@ -55,13 +55,18 @@ COMPARED = (
     "grade_unit",
     "source",
 )
-KEY = "d.code || '|' || t.commodity_code || '|' || t.category || '|' || t.method || '|' || coalesce(t.as_of::text, '')"
+KEY = (
+    "d.code || '|' || t.commodity_code || '|' || coalesce(t.category, '') || '|' || t.method || '|'"
+    " || coalesce(t.as_of::text, '')"
+)
 """The text key of an estimate in ``import_change``; statements here are built from fixed names only."""
 
 
 class ResourceValidator(Validator):
+    target_fields = ()
+
     def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
-        chunk = chunk.reset_index(drop=True)
+        chunk = self.prepare(chunk)
         p = cols.Problems(len(chunk))
         out: dict[str, Any] = {"row": chunk["_row"].to_numpy(dtype=np.int64)}
         out["deposit_code"] = self._per_value(chunk, "deposit_code", p, one_code)
@@ -131,7 +136,8 @@ def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
                s.ore_tonnage::numeric AS ore_tonnage, s.ore_unit, s.contained::numeric AS contained, s.contained_unit,
                s.grade::numeric AS grade, s.grade_unit, s.as_of::date AS as_of, s.source,
                (SELECT e.id FROM resource_estimate e
-                WHERE e.deposit_id = d.id AND e.commodity_code = s.commodity AND e.category = s.category
+                WHERE e.deposit_id = d.id AND e.commodity_code = s.commodity
+                  AND e.category IS NOT DISTINCT FROM s.category
                   AND e.method = s.method AND e.as_of IS NOT DISTINCT FROM s.as_of::date
                 ORDER BY e.id LIMIT 1) AS existing_id
         FROM stage_import_resources s JOIN deposit d ON d.code = s.deposit_code
@@ -197,10 +203,12 @@ def undo(conn: Connection, batch_id: int) -> dict[str, int]:
     ).scalar_one()
     if later:
         raise Conflict("A later import changed the same records; undo that batch first.")
+    # Estimate keys hold '|' (deposit|commodity|…); a deposits batch logs deposit codes beside them.
     deleted = conn.execute(
         text("""
         DELETE FROM resource_estimate e WHERE e.batch_id = :b
-          AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND (c.before->>'id')::int = e.id)
+          AND NOT EXISTS (SELECT 1 FROM import_change c WHERE c.batch_id = :b AND c.code LIKE '%|%'
+                          AND (c.before->>'id')::int = e.id)
     """),
         {"b": batch_id},
     ).rowcount
@@ -210,7 +218,7 @@ def undo(conn: Connection, batch_id: int) -> dict[str, int]:
             + ", ".join(f"{c} = r.{c}" for c in (*COMPARED, "batch_id"))
             + """
             FROM import_change c CROSS JOIN LATERAL jsonb_populate_record(NULL::resource_estimate, c.before) AS r
-            WHERE c.batch_id = :b AND c.action = 'update' AND e.id = r.id
+            WHERE c.batch_id = :b AND c.action = 'update' AND c.code LIKE '%|%' AND e.id = r.id
         """
         ),
         {"b": batch_id},

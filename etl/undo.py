@@ -7,7 +7,7 @@ then delete what the batch inserted and restore the before-images it logged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg import sql
 from sqlalchemy import Connection, text
@@ -15,12 +15,17 @@ from sqlalchemy import Connection, text
 from geoplatform.errors import Conflict, NotFound
 from geoplatform.staging import driver_connection
 
+NEW_IN_0006 = ("name", "name_lang", "country_code", "subdivision_code", "subdivision_name")
+"""Fields that before-images logged by earlier versions lack: an undo leaves those as they are."""
+
 
 @dataclass(frozen=True)
 class LoadCounts:
     inserted: int
     updated: int
     unchanged: int
+    extra: dict[str, int] = field(default_factory=dict)
+    """Counts of records written besides the target's own (a deposits file's historical estimates)."""
 
 
 def lock_batch(conn: Connection, batch_id: int) -> str:

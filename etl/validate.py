@@ -21,11 +21,15 @@ from etl import columns as cols
 from etl import coordinates as co
 from etl.mapping import Resolution
 from etl.normalise import date_value, number_with_unit
+from etl.placement import OUTSIDE_GLOBE, Placer
 from etl.reasons import reason_zh
+from geoplatform.errors import InvalidParameter
+from geoplatform.locate import Locator
 from geoplatform.models import CODE_PATTERN
-from geoplatform.vocabulary import Vocabulary, clean
+from geoplatform.vocabulary import ValueProblem, Vocabulary, clean, key
 
 CODE_RE = re.compile(CODE_PATTERN)
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 MAX_TEXT = 500
 
 
@@ -37,15 +41,20 @@ class Options:
     packed_dms: bool = False
     accept_legacy_datum: bool = False
     default_status: str | None = None
+    strict_regions: bool = False
+    """Reject rows whose stated country or province the location contradicts (default: a warning)."""
     today: dt.date = field(default_factory=dt.date.today)
 
 
 @dataclass
 class Reject:
+    """A row of the report: a refused row, or (``level`` warning) one loaded with a remark; row 0 is the file."""
+
     row: int
     column: str
     value: str
     reason: str
+    level: str = "reject"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,18 +63,24 @@ class Reject:
             "value": self.value,
             "reason": self.reason,
             "reason_zh": reason_zh(self.reason),
+            "level": self.level,
         }
 
 
 RECORD_COLUMNS = (
     "row",
     "code",
+    "name",
+    "name_lang",
     "name_zh",
     "name_en",
     "lon",
     "lat",
     "footprint",
+    "country_code",
     "region_code",
+    "subdivision_code",
+    "subdivision_name",
     "deposit_type",
     "stage",
     "size_class",
@@ -75,6 +90,9 @@ RECORD_COLUMNS = (
     "commodities",
     "grade",
     "grade_unit",
+    "grades",
+    "tonnage",
+    "tonnage_unit",
 )
 
 
@@ -92,41 +110,83 @@ class Validator:
     """
 
     def __init__(
-        self, resolution: Resolution, vocabulary: Vocabulary, options: Options, layer_crs: str | None = None
+        self,
+        resolution: Resolution,
+        vocabulary: Vocabulary,
+        options: Options,
+        layer_crs: str | None = None,
+        locator: Locator | None = None,
     ) -> None:
         self.resolution = resolution
-        self.columns = resolution.columns
+        self.columns = dict(resolution.columns)
+        for field_name in resolution.mapping.constants:
+            self.columns.setdefault(field_name, constant_header(field_name))
         self.vocabulary = vocabulary
         self.options = options
         self.layer_crs = layer_crs
+        self.notes = cols.Notes()
+        """Warnings of the rows validated so far (the pipeline drains them after each chunk)."""
+        self.file_notes: list[str] = []
+        """Warnings about the whole file (a column the table lacks …)."""
+        self.placer = Placer(locator, vocabulary, self.columns, strict=options.strict_regions) if locator else None
+        self.gauss_kruger_crs = False
         if options.crs:
-            co.check_crs(options.crs, options.accept_legacy_datum)
+            self.gauss_kruger_crs = co.is_gauss_kruger(co.check_crs(options.crs, options.accept_legacy_datum))
         if layer_crs:
-            co.check_crs(layer_crs, options.accept_legacy_datum)
+            self.gauss_kruger_crs = co.is_gauss_kruger(co.check_crs(layer_crs, options.accept_legacy_datum))
         if options.central_meridian is not None:
             self.fixed_gk = co.gauss_kruger_cm(options.central_meridian)
         else:
             self.fixed_gk = None
         self.grade_unit_from_header = vocabulary.unit(resolution.units.get("grade"))
+        self.grade_commodities = {c: self._mapped_commodity(c) for c in resolution.grade_columns}
+        for _, unit in (*resolution.mapping.grades.values(), *filter(None, [resolution.mapping.tonnage])):
+            if vocabulary.unit(unit) is None:
+                raise InvalidParameter(
+                    "The mapping gives a unit that is not in /api/v1/codelists/unit (e.g. %, g/t, Mt)."
+                )
         default = options.default_status
-        self.default_status = vocabulary.code_of("status", default) if default else None
+        try:
+            self.default_status = vocabulary.code_of("status", default) if default else None
+        except ValueProblem:
+            raise InvalidParameter(
+                "--default-status must be a development status (a code, or its Chinese or English name); "
+                "see /api/v1/codelists/development_status."
+            ) from None
+        if self.default_status is None and "status" in self.target_fields and "status" not in self.columns:
+            # A table without a status column (USGS and GA tables have none): every row is loaded as
+            # 'unknown', and the file says so once.
+            self.default_status = "unknown"
+            self.file_notes.append("the file has no status column: its rows are loaded with status unknown")
+
+    def _mapped_commodity(self, name: str) -> str:
+        try:
+            codes = self.vocabulary.commodity_list(name)
+        except ValueProblem:
+            codes = []
+        if len(codes) != 1:
+            raise InvalidParameter(
+                "The mapping's [grades] tables must be named after one commodity each (e.g. copper)."
+            )
+        return codes[0]
+
+    target_fields: tuple[str, ...] = ("status",)
+    """Fields of this target that :meth:`__init__` checks for (see the subclasses)."""
 
     # -- per chunk --------------------------------------------------------------------------------
     def validate(self, chunk: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
-        """The accepted records (columns :data:`RECORD_COLUMNS`) and one reject per refused row."""
-        chunk = chunk.reset_index(drop=True)
+        """The accepted records (columns :data:`RECORD_COLUMNS`) and one reject per refused row.
+
+        Warnings about rows that are loaded all the same collect in :attr:`notes`.
+        """
+        chunk = self.prepare(chunk)
         n = len(chunk)
         p = cols.Problems(n)
         out: dict[str, Any] = {"row": chunk["_row"].to_numpy(dtype=np.int64)}
+        out.update(self._names(chunk, p, "a deposit needs a name"))
 
-        name_zh = self._text(chunk, "name_zh", p)
-        name_en = self._text(chunk, "name_en", p)
-        name = name_zh.where(name_zh.notna(), name_en)
-        header = self.columns.get("name_zh") or self.columns.get("name_en") or "name_zh"
-        p.add(pd.isna(name), header, "", "a deposit needs a name")
-        out["name_zh"], out["name_en"] = name, name_en
-
-        out["lon"], out["lat"], out["footprint"] = self._location(chunk, p)
+        located = self._location(chunk, p)
+        out["lon"], out["lat"], out["footprint"] = located.lon, located.lat, located.footprint
 
         status = self._lookup(chunk, "status", p)
         if self.default_status:
@@ -140,24 +200,121 @@ class Validator:
         out["status"] = status
 
         commodities = self._per_value(chunk, "commodities", p, lambda v: tuple(self.vocabulary.commodity_list(v)), ())
-        out["commodities"] = commodities
-        out["region_code"] = self._per_value(chunk, "region_code", p, self.vocabulary.region)
+        out["grades"], out["tonnage"], out["tonnage_unit"] = self._grade_columns(chunk, p)
+        out["commodities"] = commodities = _with_graded(commodities, out["grades"])
         out["status_as_of"] = self._per_value(chunk, "status_as_of", p, lambda v: date_value(v, self.options.today))
         out["grade"], out["grade_unit"] = self._grade(chunk, commodities, p)
-        out["code"] = self._code(chunk, name, out["lon"], out["lat"], p)
+        out["code"] = self._code(chunk, out["name"], out["lon"], out["lat"], p)
         for field_name in ("deposit_type", "stage", "size_class"):
             out[field_name] = self._lookup(chunk, field_name, p)
         out["source"] = self._text(chunk, "source", p)
+        out.update(self._place(chunk, located, p))
 
-        bad = p.bad
-        rejects = [
-            Reject(int(row), str(column), value, str(reason))
-            for row, column, value, reason in zip(
-                out["row"][bad], p.column[bad], cols.as_strings(p.value[bad]), p.reason[bad], strict=True
-            )
-        ]
+        rejects = self._rejects(out["row"], p)
         records = pd.DataFrame({name: out[name] for name in RECORD_COLUMNS})
-        return records[~bad].reset_index(drop=True), rejects
+        return records[~p.bad].reset_index(drop=True), rejects
+
+    # -- mapping extras -------------------------------------------------------------------------
+    def prepare(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        """The chunk with the mapping's constants as columns and its value aliases applied."""
+        chunk = chunk.reset_index(drop=True)
+        mapping = self.resolution.mapping
+        for field_name, value in mapping.constants.items():
+            if self.columns[field_name] == constant_header(field_name):
+                chunk[constant_header(field_name)] = value
+        for field_name, aliases in mapping.values.items():
+            header = self.columns.get(field_name)
+            if header is None or header not in chunk:
+                continue
+            values, _ = cols.per_value(chunk[header], lambda v, a=aliases: a.get(key(str(v)), v))
+            chunk[header] = values
+        return chunk
+
+    def _names(self, chunk: pd.DataFrame, p: cols.Problems, required: str) -> dict[str, Any]:
+        """The name as given (the generic name column, else the Chinese, else the English one) and its
+        language; Chinese and English names when the file has them or the given name is one.
+
+        A foreign record keeps the name it was given — no Chinese name is made up for it.
+        """
+        given = self._text(chunk, "name", p)
+        zh = self._text(chunk, "name_zh", p)
+        en = self._text(chunk, "name_en", p)
+        language = self.resolution.mapping.name_language
+        column_lang = self._per_value(chunk, "name_lang", p, _language)
+        if language:
+            given_lang = np.where(given.notna(), language, None)
+        else:  # a name column of unknown language: Chinese when it is written in Han characters
+            han = given.str.contains(r"[\u3400-\u9fff]", regex=True).fillna(False).to_numpy(dtype=bool)
+            given_lang = np.where(han, "zh", None)
+        given_lang = np.where(pd.notna(column_lang), column_lang, given_lang)
+        name = given.where(given.notna(), zh.where(zh.notna(), en))
+        lang = np.where(given.notna(), given_lang, np.where(zh.notna(), "zh", np.where(en.notna(), "en", None)))
+        lang = np.where(pd.isna(lang), None, lang)
+        name_zh = zh.where(zh.notna(), name.where(lang == "zh"))
+        name_en = en.where(en.notna(), name.where(lang == "en"))
+        header = self.columns.get("name") or self.columns.get("name_zh") or self.columns.get("name_en") or "name"
+        p.add(name.isna().to_numpy(), header, "", required)
+        return {"name": name, "name_lang": lang, "name_zh": name_zh, "name_en": name_en}
+
+    def _place(self, chunk: pd.DataFrame, located: Located, p: cols.Problems) -> dict[str, Any]:
+        """Country and province from the point (see :mod:`etl.placement`)."""
+        n = len(chunk)
+        if self.placer is None:  # a caller that places rows itself (none of geoplatform's)
+            empty = np.full(n, None, dtype=object)
+            return {"country_code": empty, "region_code": empty, "subdivision_code": empty, "subdivision_name": empty}
+        placed = self.placer.place(chunk, located.lon, located.lat, located.gauss_kruger, located.header, p, self.notes)
+        return {
+            "country_code": placed.country,
+            "region_code": placed.region,
+            "subdivision_code": placed.subdivision_code,
+            "subdivision_name": placed.subdivision_name,
+        }
+
+    def _grade_columns(self, chunk: pd.DataFrame, p: cols.Problems) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-commodity grades (USGS grade–tonnage tables: ``Copper grade`` in %, ``Gold grade`` in g/t)
+        and the ore tonnage they apply to, each column with the unit the mapping gives it."""
+        n = len(chunk)
+        grades = _filled(n, ())
+        tonnage = np.full(n, np.nan)
+        tonnage_unit = np.full(n, None, dtype=object)
+        resolution = self.resolution
+        zero_missing = "grades" in resolution.mapping.zero_means_missing
+        found: list[tuple[str, np.ndarray, str]] = []
+        for commodity, header in resolution.grade_columns.items():
+            if header not in chunk:
+                continue
+            unit = self.vocabulary.unit(resolution.mapping.grades[commodity][1])
+            values = self._number_column(chunk[header], header, p, "a grade cannot be negative")
+            if zero_missing:
+                values[values == 0] = np.nan
+            found.append((self.grade_commodities[commodity], values, str(unit)))
+        if found:
+            rows = [[] for _ in range(n)]
+            for commodity, values, unit in found:
+                for i in np.flatnonzero(~np.isnan(values)):
+                    rows[i].append((commodity, float(values[i]), unit))
+            grades = _filled(n, ())
+            for i, row in enumerate(rows):
+                if row:
+                    grades[i] = tuple(row)
+        header = resolution.tonnage_column
+        if header is not None and header in chunk and resolution.mapping.tonnage is not None:
+            tonnage = self._number_column(chunk[header], header, p, "a tonnage cannot be negative")
+            if "tonnage" in resolution.mapping.zero_means_missing:
+                tonnage[tonnage == 0] = np.nan
+            unit = self.vocabulary.unit(resolution.mapping.tonnage[1])
+            tonnage_unit = np.where(np.isnan(tonnage), None, unit)
+        return grades, tonnage, tonnage_unit
+
+    def _number_column(self, series: pd.Series, header: str, p: cols.Problems, negative: str) -> np.ndarray:
+        parsed, reasons, plain = cols.numbers(series, number_with_unit)
+        p.add(pd.notna(reasons), header, series, reasons)
+        values = np.full(len(series), np.nan)
+        values[plain] = parsed[plain].astype(float)
+        for i in np.flatnonzero(pd.notna(parsed) & ~plain):
+            values[i] = parsed[i][0] if parsed[i][0] is not None else np.nan
+        p.add(values < 0, header, series, negative)
+        return values
 
     # -- column helpers ---------------------------------------------------------------------------
     def _series(self, chunk: pd.DataFrame, name: str) -> tuple[str, pd.Series | None]:
@@ -293,7 +450,7 @@ class Validator:
         return grades, units
 
     # -- coordinates ------------------------------------------------------------------------------
-    def _location(self, chunk: pd.DataFrame, p: cols.Problems) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _location(self, chunk: pd.DataFrame, p: cols.Problems) -> Located:
         n = len(chunk)
         lon = np.full(n, np.nan)
         lat = np.full(n, np.nan)
@@ -319,23 +476,27 @@ class Validator:
             rest |= has_wkb & pd.notna(footprint) & given
         if "footprint" in self.columns:
             self._footprint_column(chunk, p, footprint)
+        gauss_kruger = has_wkb & self.gauss_kruger_crs
+        header = "geometry"
         if not rest.any():
-            return lon, lat, footprint
+            return Located(lon, lat, footprint, gauss_kruger, header)
         sub = chunk[rest]
         if "lon" in self.columns and "lat" in self.columns:
             x, column = self._angles(sub, "lon", p, rest)
             y, _ = self._angles(sub, "lat", p, rest)
             x, y = co.to_lonlat(x, y, self.options.crs or co.CGCS2000)
+            gauss_kruger[rest] = self.gauss_kruger_crs
         elif {"lon_d", "lat_d"} <= set(self.columns):
             x, y, column = self._dms_columns(sub, p, rest)
         elif {"gk_x", "gk_y"} <= set(self.columns):
             x, y, column = self._gauss_kruger(sub, p, rest)
+            gauss_kruger[rest] = True
         else:
             p.add(rest, "coordinates", "", "no coordinate columns (lon/lat, DMS columns or X/Y) are mapped")
-            return lon, lat, footprint
+            return Located(lon, lat, footprint, gauss_kruger, header)
         lon[rest], lat[rest] = x, y
-        self._check_lonlat(p, rest, column, lon, lat)
-        return np.round(lon, 7), np.round(lat, 7), footprint
+        self._check_globe(p, rest, column, lon, lat)
+        return Located(np.round(lon, 7), np.round(lat, 7), footprint, gauss_kruger, self.columns.get(column, column))
 
     def _footprint_column(self, chunk: pd.DataFrame, p: cols.Problems, footprint: np.ndarray) -> None:
         """Footprints written as WKT in a text column (in the CRS of the lon/lat columns).
@@ -465,6 +626,12 @@ class Validator:
                 geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
             )
         kind = geometry.geom_type
+        if kind == "MultiPoint":  # what many Shapefiles hold, one point each
+            if len(geometry.geoms) != 1:
+                raise RowProblem(
+                    "geometry", f"{len(geometry.geoms)} points", "a MultiPoint of several points: one location per row"
+                )
+            geometry, kind = geometry.geoms[0], "Point"
         if kind == "Point":
             return (*self._check_point(geometry.x, geometry.y), None)
         if kind in ("Polygon", "MultiPolygon"):
@@ -474,20 +641,16 @@ class Validator:
             return lon, lat, wkb
         raise RowProblem("geometry", kind, "only points and polygons (footprints) can be imported")
 
-    def _check_lonlat(self, p: cols.Problems, rows: np.ndarray, column: str, lon: np.ndarray, lat: np.ndarray) -> None:
+    def _check_globe(self, p: cols.Problems, rows: np.ndarray, column: str, lon: np.ndarray, lat: np.ndarray) -> None:
+        """Coordinates must be on the globe; whether the point lies in a country is the placer's question."""
         header = self.columns.get(column, column)
-        here = _inside(lon, lat)
-        swapped = rows & _inside(lat, lon) & ~here
+        here = _on_globe(lon, lat)
+        swapped = rows & _on_globe(lat, lon) & ~here
         if swapped.any():
             p.add(swapped, header, _formatted(swapped, lon, lat, "{}, {}"), "longitude and latitude look swapped")
         outside = rows & ~here
         if outside.any():
-            p.add(
-                outside,
-                header,
-                _formatted(outside, lon, lat, "{:.6f}, {:.6f}"),
-                "the point lies outside China's extent (73-136 E, 3-54 N)",
-            )
+            p.add(outside, header, _formatted(outside, lon, lat, "{:.6f}, {:.6f}"), OUTSIDE_GLOBE)
 
     def _polygon(self, geometry: BaseGeometry) -> bytes:
         """A footprint as MultiPolygon WKB, repaired if it is invalid; anything else is refused."""
@@ -501,19 +664,55 @@ class Validator:
         return shapely.to_wkb(multi, hex=False)
 
     def _check_point(self, lon: float, lat: float) -> tuple[float, float]:
-        if co.inside_china(lat, lon) and not co.inside_china(lon, lat):
-            raise RowProblem("geometry", f"{lon}, {lat}", "longitude and latitude look swapped")
-        if not co.inside_china(lon, lat):
-            raise RowProblem(
-                "geometry", f"{lon:.6f}, {lat:.6f}", "the point lies outside China's extent (73-136 E, 3-54 N)"
-            )
+        if not _on_globe(np.array([lon]), np.array([lat]))[0]:
+            if _on_globe(np.array([lat]), np.array([lon]))[0]:
+                raise RowProblem("geometry", f"{lon}, {lat}", "longitude and latitude look swapped")
+            raise RowProblem("geometry", f"{lon:.6f}, {lat:.6f}", OUTSIDE_GLOBE)
         return round(lon, 7), round(lat, 7)
 
 
-def _inside(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    minx, miny, maxx, maxy = co.CHINA_EXTENT
+@dataclass
+class Located:
+    """A chunk's points (WGS 84), footprints, which rows came from Gauss-Krüger input, and the field or
+    column that reasons about the location name."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    footprint: np.ndarray
+    gauss_kruger: np.ndarray
+    header: str
+
+
+def _on_globe(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
-        return (minx <= lon) & (lon <= maxx) & (miny <= lat) & (lat <= maxy)
+        return np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+
+
+def _language(raw: object) -> str | None:
+    """A name's language as a BCP 47 tag (``zh``, ``en``, ``es``, ``pt-BR``)."""
+    text = clean(raw)
+    if text is None:
+        return None
+    tag = text.replace("_", "-")
+    tag = tag.split("-")[0].lower() + "".join("-" + part for part in tag.split("-")[1:])
+    if not LANGUAGE_RE.fullmatch(tag):
+        raise ValueProblem("not a language code (zh, en, es, …)")
+    return tag
+
+
+def constant_header(field_name: str) -> str:
+    """The column a mapping's constant for ``field_name`` is given in (what reject reports name)."""
+    return f"({field_name})"
+
+
+def _with_graded(commodities: np.ndarray, grades: np.ndarray) -> np.ndarray:
+    """The commodities of each row, plus those the per-commodity grade columns give grades for."""
+    out = commodities.copy()
+    for i in np.flatnonzero(np.fromiter((bool(g) for g in grades), dtype=bool, count=len(grades))):
+        extra = tuple(c for c, _, _ in grades[i] if c not in commodities[i])
+        if extra:
+            out[i] = tuple(commodities[i]) + extra
+    return out
 
 
 def _formatted(mask: np.ndarray, lon: np.ndarray, lat: np.ndarray, pattern: str) -> np.ndarray:

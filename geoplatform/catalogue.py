@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, text, update
 
 from geoplatform.errors import InvalidParameter, NotFound, PreconditionFailed
 from geoplatform.models import Deposit, Project
@@ -154,19 +154,22 @@ def deposit_record(engine: Engine, code: str) -> dict[str, Any] | None:
         re_ = ResourceEstimate.__table__
         estimates = conn.execute(
             select(re_, resource_category.c.kind)
-            .join(resource_category, resource_category.c.code == re_.c.category)
+            .outerjoin(resource_category, resource_category.c.code == re_.c.category)
             .where(re_.c.deposit_id == row["id"])
             .order_by(re_.c.commodity_code, resource_category.c.sort_order)
         ).mappings()
         record["resources"] = []
         record["reserves"] = []
+        record["historical"] = []
+        groups = {"resource": "resources", "reserve": "reserves", None: "historical"}
         for estimate in estimates:
-            record["resources" if estimate["kind"] == "resource" else "reserves"].append(dict(estimate))
+            record[groups[estimate["kind"]]].append(dict(estimate))
+        record["owners"] = owners(conn, deposit_id=row["id"])
         p = Project.__table__
         record["projects"] = [
             dict(r)
             for r in conn.execute(
-                select(p.c.code, p.c.name_zh, p.c.name_en, p.c.stage)
+                select(p.c.code, p.c.name, p.c.name_zh, p.c.name_en, p.c.stage)
                 .join(project_deposit, project_deposit.c.project_id == p.c.id)
                 .where(project_deposit.c.deposit_id == row["id"])
                 .order_by(p.c.code)
@@ -190,6 +193,7 @@ def project_record(engine: Engine, code: str) -> dict[str, Any] | None:
                     func.ST_Y(p.c.geom).label("lat"),
                     c.c.name_zh.label("operator_zh"),
                     c.c.name_en.label("operator_en"),
+                    c.c.name.label("operator"),
                 )
                 .outerjoin(c, c.c.id == p.c.operator_id)
                 .where(p.c.code == code)
@@ -207,14 +211,60 @@ def project_record(engine: Engine, code: str) -> dict[str, Any] | None:
                 .order_by(project_commodity.c.commodity_code)
             ).scalars()
         )
+        record["owners"] = owners(conn, project_id=row["id"])
         d = Deposit.__table__
         record["deposits"] = [
             dict(r)
             for r in conn.execute(
-                select(d.c.code, d.c.name_zh, d.c.name_en, d.c.status)
+                select(d.c.code, d.c.name, d.c.name_zh, d.c.name_en, d.c.status)
                 .join(project_deposit, project_deposit.c.deposit_id == d.c.id)
                 .where(project_deposit.c.project_id == row["id"])
                 .order_by(d.c.code)
             ).mappings()
         ]
     return record
+
+
+OWNERS_SQL = text("""
+    WITH RECURSIVE stakes AS (
+        SELECT s.*, NULL::text AS via_project, NULL::text AS via_deposit FROM ownership_stake s
+        WHERE s.deposit_id = :deposit OR s.project_id = :project
+        UNION ALL
+        -- a deposit's owners include those of the projects that develop it, and the other way round
+        SELECT s.*, p.code, NULL FROM ownership_stake s JOIN project p ON p.id = s.project_id
+        JOIN project_deposit pd ON pd.project_id = s.project_id WHERE pd.deposit_id = :deposit
+        UNION ALL
+        SELECT s.*, NULL, d.code FROM ownership_stake s JOIN deposit d ON d.id = s.deposit_id
+        JOIN project_deposit pd ON pd.deposit_id = s.deposit_id WHERE pd.project_id = :project
+    ),
+    chain (stake_id, company_id, depth, path) AS (
+        SELECT st.id, st.company_id, 0, ARRAY[st.company_id] FROM stakes st
+        UNION ALL
+        SELECT ch.stake_id, c.parent_id, ch.depth + 1, ch.path || c.parent_id FROM chain ch
+        JOIN company c ON c.id = ch.company_id
+        WHERE c.parent_id IS NOT NULL AND NOT c.parent_id = ANY(ch.path) AND ch.depth < 20
+    ),
+    roots AS (
+        SELECT DISTINCT ON (stake_id) stake_id, company_id AS root_id, depth
+        FROM chain ORDER BY stake_id, depth DESC
+    )
+    SELECT st.id, st.share_pct, st.since, st.until, st.source, st.via_project, st.via_deposit,
+           c.key, c.name, c.name_zh, c.name_en, c.country_code,
+           c.id IN (SELECT id FROM chinese_company) AS chinese,
+           CASE WHEN r.depth > 0 THEN root.name END AS root_name,
+           CASE WHEN r.depth > 0 THEN root.name_zh END AS root_name_zh,
+           CASE WHEN r.depth > 0 THEN root.name_en END AS root_name_en,
+           CASE WHEN r.depth > 0 THEN root.country_code END AS root_country_code,
+           (st.since IS NULL OR st.since <= current_date) AND (st.until IS NULL OR st.until >= current_date) AS current
+    FROM stakes st JOIN company c ON c.id = st.company_id
+    JOIN roots r ON r.stake_id = st.id JOIN company root ON root.id = r.root_id
+    ORDER BY current DESC, coalesce(st.via_project, st.via_deposit) NULLS FIRST, st.share_pct DESC NULLS LAST, c.name
+""")
+"""Who holds what of one deposit or project: each stake with its holder, the holder's ultimate parent
+(followed up the ``parent_id`` chain), and whether the stake is current and Chinese."""
+
+
+def owners(conn: Connection, *, deposit_id: int | None = None, project_id: int | None = None) -> list[dict[str, Any]]:
+    """The stakes in one deposit or project (see :data:`OWNERS_SQL`)."""
+    rows = conn.execute(OWNERS_SQL, {"deposit": deposit_id or -1, "project": project_id or -1}).mappings()
+    return [dict(row) for row in rows]

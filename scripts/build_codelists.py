@@ -211,10 +211,20 @@ def countries() -> list[dict[str, object]]:
 
 
 def subdivisions() -> list[dict[str, object]]:
+    """First-level administrative subdivisions: the top of ISO 3166-2, except where the top is only a
+    geographical grouping (Indonesia's islands, Uganda's regions …): there the units below it."""
+    by_code = {s.code: s for s in pycountry.subdivisions}
+
+    def first_level(s: object) -> bool:
+        parent = by_code.get(s.parent_code) if s.parent_code else None  # type: ignore[attr-defined]
+        if parent is None:
+            return "eograph" not in s.type  # type: ignore[attr-defined]
+        return "eograph" in parent.type and parent.parent_code is None
+
     rows = [
         {"code": s.code, "country_code": s.country_code, "name": s.name, "type": s.type}
         for s in pycountry.subdivisions
-        if s.parent_code is None and s.country_code not in ("CN", *NOT_COUNTRIES)
+        if first_level(s) and s.country_code not in ("CN", *NOT_COUNTRIES)
     ]
     rows.sort(key=lambda r: (r["country_code"], r["code"]))
     return rows

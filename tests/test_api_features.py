@@ -80,7 +80,8 @@ def test_collection_is_rfc7946_with_lon_lat_order_and_media_type(client, engine:
     for feature in body["features"]:
         lon, lat = feature["geometry"]["coordinates"]
         assert (lon, lat) == pytest.approx(expected[feature["id"]], abs=1e-6)
-        assert 73 < lon < 136 and 18 < lat < 54, "Chinese deposits: longitude first, then latitude"
+        if feature["properties"]["country_code"] == "CN":  # the demo covers the world; China's box tells the order
+            assert 73 < lon < 136 and 18 < lat < 54, "Chinese deposits: longitude first, then latitude"
 
 
 def test_feature_properties_carry_names_in_both_languages_and_commodities(client) -> None:

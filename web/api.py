@@ -6,16 +6,20 @@ parameters, splices the FeatureCollection members around that text and adds pagi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
+from sqlalchemy import select
 
 from geoplatform.catalogue import EDITABLE_FIELDS, feature_etag, update_record
+from geoplatform.catalogue import owners as catalogue_owners
 from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.models import CODE_PATTERN
+from layers.basemap import basemap_features, basemap_version, parse_basemap_query
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import FeatureQuery, parse_feature_query
 from layers.registry import LAYERS, Layer, get_layer
@@ -120,6 +124,36 @@ def codelist(name: str) -> Response:
     return _json(list(lists[name].values()))
 
 
+@bp.get("/basemap")
+def basemap() -> Response:
+    """Countries, China's provinces and its maritime boundary line for the map (GeoJSON, by zoom band)."""
+    query = parse_basemap_query(request.args.to_dict(flat=True))
+    with context.read_engine().connect() as conn:
+        version = basemap_version(conn)
+        tag = hashlib.sha256(f"{version}|{query}".encode()).hexdigest()[:32]
+        if request.if_none_match.contains(tag):
+            return Response(status=304)
+        features = basemap_features(conn, query)
+    response = Response('{"type": "FeatureCollection", "features": ' + features + "}", mimetype=GEOJSON)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.get("/<layer_name>/<code>/owners")
+def owners(layer_name: str, code: str) -> Response:
+    """Who holds what of one deposit or project: stakes with their holders and the holders' ultimate parents."""
+    layer = get_layer(layer_name)
+    check_code(code)
+    with context.read_engine().connect() as conn:
+        found = conn.execute(select(layer.table.c.id).where(layer.table.c.code == code)).scalar_one_or_none()
+        if found is None:
+            raise NotFound("There is no record with that code in this layer.")
+        kind = "deposit_id" if layer.name == "deposits" else "project_id"
+        rows = catalogue_owners(conn, **{kind: found})
+    return _json({"code": code, "owners": rows})
+
+
 @bp.get("/<layer_name>")
 def items(layer_name: str) -> Response:
     layer = get_layer(layer_name)
@@ -130,6 +164,7 @@ def items(layer_name: str) -> Response:
         context.codelists(),
         default_limit=settings.default_limit,
         max_limit=settings.max_limit,
+        vocabulary=context.vocabulary(),
     )
     return Response(feature_collection(layer, query), mimetype=GEOJSON)
 

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, request
 from geoplatform.approvals import service, statistics
 from geoplatform.errors import InvalidParameter
 from layers.features_sql import region_range
-from layers.query import commodity_aliases, parse_codes, parse_region
+from layers.query import one_commodity, parse_codes, parse_countries, parse_region
 from web import context
 from web.api import check_code
 from web.auth import current_account, require_role
@@ -54,9 +54,23 @@ BOARD_FIELDS = (
     "region_code",
     "green_channel",
     *ITEM_FIELDS,
+    "project_name",
+    "country_code",
 )
 BOARD_PARAMETERS = frozenset(
-    {"status", "kind", "region", "overdue", "green_channel", "commodity", "authority", "format"}
+    {
+        "status",
+        "kind",
+        "region",
+        "country",
+        "abroad",
+        "chinese_stake",
+        "overdue",
+        "green_channel",
+        "commodity",
+        "authority",
+        "format",
+    }
 )
 
 
@@ -247,21 +261,21 @@ def board_rows() -> list[dict[str, Any]]:
     if unknown:
         raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(BOARD_PARAMETERS)) + ".")
     lists = context.codelists()
-    region = parse_region(request.args.get("region"), lists["admin_region"])
+    words = context.vocabulary()
+    countries, implied_region = parse_countries(request.args.get("country"), words)
+    region = parse_region(request.args.get("region"), lists["admin_region"], words) or implied_region
     return service.board(
         context.engine(),
-        statuses=parse_codes(request.args.get("status"), "status", lists["approval_status"], {}),
-        kinds=parse_codes(request.args.get("kind"), "kind", lists["approval_kind"], {}),
+        statuses=parse_codes(request.args.get("status"), "status", lambda v: words.code_of("approval_status", v)),
+        kinds=parse_codes(request.args.get("kind"), "kind", lambda v: words.code_of("approval_kind", v)),
         region=region_range(region) if region else None,
         overdue=_flag("overdue"),
         green_channel=_flag("green_channel"),
         authority=_authority(request.args.get("authority")),
-        commodity=parse_codes(
-            request.args.get("commodity"),
-            "commodity",
-            lists["commodity"],
-            commodity_aliases(lists["commodity"]),
-        ),
+        commodity=parse_codes(request.args.get("commodity"), "commodity", one_commodity(words)),
+        countries=countries,
+        abroad=_flag("abroad"),
+        chinese_stake=_flag("chinese_stake"),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from geoplatform.codelists import load_codelists
 from geoplatform.config import Settings
+from geoplatform.vocabulary import Vocabulary, load_vocabulary
 
 
 def settings() -> Settings:
@@ -21,6 +22,11 @@ def engine() -> Engine:
 
 def codelists() -> dict[str, dict[str, dict[str, Any]]]:
     return load_codelists(engine())
+
+
+def vocabulary() -> Vocabulary:
+    """Every spelling of every code (the importer reads files with the same one)."""
+    return load_vocabulary(engine())
 
 
 def read_engine() -> Engine:

@@ -179,6 +179,31 @@ TEXT: dict[str, tuple[str, str]] = {
     "target_projects": ("开发项目", "Development projects"),
     "target_resources": ("资源储量", "Resource and reserve estimates"),
     "target_approvals": ("审批进展", "Approval steps"),
+    "country": ("国家", "Country"),
+    "subdivision": ("一级行政区", "State / province"),
+    "owners": ("权益结构", "Owners"),
+    "owners_note": (
+        "列示当前及历史持股；经项目持有的权益注明项目。",
+        "Current and past stakes; stakes held through a project name it.",
+    ),
+    "company": ("企业", "Company"),
+    "share": ("权益比例（%）", "Share (%)"),
+    "since": ("起", "Since"),
+    "until": ("止", "Until"),
+    "via_project": ("经项目", "Through project"),
+    "parent_company": ("上级企业", "Parent"),
+    "chinese_stake": ("中资持股", "Chinese stake"),
+    "chinese_stake_only": ("仅中资项目", "Chinese stake only"),
+    "abroad": ("境外", "Abroad"),
+    "at_home": ("境内", "In China"),
+    "historical_estimates": ("历史估算（未分类）", "Historical estimates (unclassified)"),
+    "warnings": ("提示", "Warnings"),
+    "warned": ("提示", "warnings"),
+    "strict_regions": (
+        "位置与所填国家/省份不符时拒绝",
+        "Reject rows whose location contradicts the stated country or province",
+    ),
+    "estimates": ("资源储量估算", "estimates"),
 }
 
 
@@ -199,6 +224,34 @@ def label(row: dict[str, Any] | None) -> str:
     if current_language() == "zh":
         return row.get("name_zh") or row.get("name_en") or ""
     return row.get("name_en") or row.get("name_zh") or ""
+
+
+def record_name(row: dict[str, Any] | None, prefix: str = "") -> str:
+    """A record's name in the current language: its translation, else the name as given, else the other.
+
+    ``prefix`` reads prefixed fields (``project_name``, ``project_name_zh`` …)."""
+    if not row:
+        return ""
+    zh, en, given = row.get(prefix + "name_zh"), row.get(prefix + "name_en"), row.get(prefix + "name")
+    first = zh if current_language() == "zh" else en
+    second = en if current_language() == "zh" else zh
+    return first or given or second or ""
+
+
+def other_name(row: dict[str, Any] | None) -> str:
+    """The record's name in the other language (or as given), when it differs from :func:`record_name`."""
+    if not row:
+        return ""
+    shown = record_name(row)
+    for candidate in (row.get("name_en") if current_language() == "zh" else row.get("name_zh"), row.get("name")):
+        if candidate and candidate != shown:
+            return str(candidate)
+    return ""
+
+
+def lonlat(lon: float, lat: float) -> str:
+    """``101.2600°E, 30.2900°N`` / ``66.2800°W, 27.3708°S``."""
+    return f"{abs(lon):.4f}°{'E' if lon >= 0 else 'W'}, {abs(lat):.4f}°{'N' if lat >= 0 else 'S'}"
 
 
 def code_label(codelist: str, code: str | None) -> str:
@@ -228,6 +281,9 @@ def init_app(app: Flask) -> None:
             "t": t,
             "label": label,
             "code_label": code_label,
+            "record_name": record_name,
+            "other_name": other_name,
+            "lonlat": lonlat,
             "reason_text": lambda reason: reason_in(reason, current_language()),
             "lang": current_language(),
             "codelists": context.codelists(),

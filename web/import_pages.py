@@ -79,6 +79,7 @@ def _form_options() -> tuple[ImportRequest, str]:
             central_meridian=int(central) if central else None,
             packed_dms=bool(request.form.get("packed_dms")),
             default_status=request.form.get("default_status") or None,
+            strict_regions=bool(request.form.get("strict_regions")),
         ),
     )
     return import_request, request.form.get("action", "import")
@@ -134,7 +135,7 @@ def _progress(import_request: ImportRequest, outcome: _Outcome) -> Iterator[int]
         finally:
             try:
                 import_request.path.unlink(missing_ok=True)
-                if outcome.result is not None and outcome.result.rejects:
+                if outcome.result is not None and (outcome.result.rejects or outcome.result.warnings):
                     outcome.token = _keep_report(outcome.result, reports)
             finally:
                 updates.put(None)  # always end the stream, whatever happened above
@@ -178,7 +179,7 @@ def upload() -> tuple[str, int] | str | Response:
         error, status = failure.description, 400
     finally:
         import_request.path.unlink(missing_ok=True)
-    token = _keep_report(result) if result is not None and result.rejects else None
+    token = _keep_report(result) if result is not None and (result.rejects or result.warnings) else None
     page = render_template("import.html", mappings=shipped_mappings(), result=result, error=error, token=token)
     return page, status
 

@@ -56,7 +56,7 @@ class OfflineMap(folium.Map):
     ]
 
 
-def base_map(location: tuple[float, float] = (35.0, 104.0), zoom: int = 4) -> OfflineMap:
+def base_map(location: tuple[float, float] = (30.0, 100.0), zoom: int = 3) -> OfflineMap:
     """An empty map; the offline country basemap is added by :func:`render_parts`."""
     return OfflineMap(location=list(location), zoom_start=zoom, tiles=None, control_scale=True)
 
@@ -108,7 +108,7 @@ def render_parts(fmap: folium.Map) -> dict[str, str]:
     root = fmap.get_root()
     root.render()
     # After render, so that the call follows the script that creates the map.
-    basemap_url = json.dumps(url_for("static", filename="basemap/countries-50m.geojson"))
+    basemap_url = json.dumps(url_for("api.basemap"))
     root.script.add_child(Element(f"geoplatform.addBasemap({fmap.get_name()}, {basemap_url});"))
     return {
         "map_header": root.header.render(),

@@ -18,7 +18,7 @@ from layers.registry import DEPOSITS, PROJECTS, Layer
 from web import context, maps, timeline
 from web.api import check_code
 from web.approvals_pages import TIMETABLE_COLOURS, allowed_next
-from web.i18n import current_language, label, t
+from web.i18n import current_language, label, record_name, t
 
 bp = Blueprint("pages", __name__)
 
@@ -28,13 +28,19 @@ MAP_FEATURE_LIMIT = 5000
 
 def _labels() -> dict[str, Any]:
     lists = context.codelists()
-    wanted = ("commodity", "development_status", "project_stage", "admin_region")
+    wanted = ("commodity", "development_status", "project_stage", "country")
     labels: dict[str, Any] = {name: {code: label(row) for code, row in lists[name].items()} for name in wanted}
+    labels["admin_region"] = {
+        code: label(row) for code, row in lists["admin_region"].items() if row["level"] == "province"
+    }
     labels.update(
         nameProperty="name_zh" if current_language() == "zh" else "name_en",
         commoditiesTitle=t("commodities"),
         statusTitle=t("status"),
+        countryTitle=t("country"),
         regionTitle=t("region"),
+        chineseStakeTitle=t("chinese_stake"),
+        yes=t("yes"),
         detailsTitle=t("details"),
     )
     return labels
@@ -124,7 +130,9 @@ def _record_page(template: str, record: dict[str, Any] | None, what: str, **extr
     """A record page: its title in the current language and a small map around the point."""
     if record is None:
         raise NotFound(f"There is no {what} with that code.")
-    title = record["name_zh"] if current_language() == "zh" else (record["name_en"] or record["name_zh"])
+    title = record_name(record)
+    subdivision = context.codelists()["country_subdivision"].get(record.get("subdivision_code") or "")
+    record["subdivision_label"] = subdivision["name"] if subdivision else None
     return render_template(template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"]))
 
 

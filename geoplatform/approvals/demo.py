@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, column, or_, select, table
 
 from geoplatform.approvals import service, workflow
 from geoplatform.approvals.calendar import load_calendar
@@ -31,10 +31,13 @@ def load_demo_approvals(engine: Engine, today: dt.date | None = None) -> int:
     today = today or dt.date.today()
     items_t, projects_t = ApprovalItem.__table__, Project.__table__
     with engine.connect() as conn:
+        # Abroad, approvals are the Chinese investor's (境外投资): only projects with a Chinese stake have them.
+        chinese = table("project_chinese_stake", column("project_id"))
         todo = conn.execute(
             select(projects_t.c.code, projects_t.c.stage, projects_t.c.green_channel)
             .where(projects_t.c.code.like("PRJ-%"))
             .where(~projects_t.c.id.in_(select(items_t.c.project_id)))
+            .where(or_(projects_t.c.country_code == "CN", projects_t.c.id.in_(select(chinese.c.project_id))))
             .order_by(projects_t.c.code)
         ).all()
         kinds = {r.code: r for r in conn.execute(select(approval_kind))}

