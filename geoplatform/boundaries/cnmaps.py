@@ -74,12 +74,12 @@ class Task:
 
 @dataclass
 class Processed:
-    """A task's rows, as hex EWKB: the boundary, its land parts, its display copies per band."""
+    """A task's rows, as EWKB: the boundary, its land parts, its display copies per band."""
 
     task: Task
-    geometry: str
-    parts: list[str] = field(default_factory=list)
-    display: list[str] = field(default_factory=list)
+    geometry: bytes
+    parts: list[bytes] = field(default_factory=list)
+    display: list[bytes] = field(default_factory=list)
 
 
 def package_root() -> Path:
@@ -188,9 +188,9 @@ def read(root: Path, unit: Unit) -> Any:
     return _build(kind, xy, rings, polygons)
 
 
-def ewkb(geometry: Any) -> str:
-    """Hex EWKB with SRID 4326: what COPY's text format reads into a geometry column."""
-    return str(shapely.to_wkb(shapely.set_srid(geometry, 4326), hex=True, include_srid=True))
+def ewkb(geometry: Any) -> bytes:
+    """EWKB with SRID 4326: what a binary COPY writes into a geometry column (PostGIS's binary format)."""
+    return bytes(shapely.to_wkb(shapely.set_srid(geometry, 4326), include_srid=True))
 
 
 def process(root: Path, task: Task, part_vertices: int, tolerances: tuple[float, ...]) -> Processed:

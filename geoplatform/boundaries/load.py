@@ -81,25 +81,36 @@ def _processed(alpha3: dict[str, str]) -> Iterator[cnmaps.Processed]:
 
 
 def _write(conn: Connection, source_id: int, done: list[cnmaps.Processed]) -> None:
+    """COPY the rows in PostgreSQL's binary format: EWKB goes in as it is (half the bytes of hex text,
+    and no hex to parse on the server)."""
     ids = conn.execute(
         text("SELECT nextval(pg_get_serial_sequence('boundary', 'id')) FROM generate_series(1, :n)"),
         {"n": len(done)},
     ).scalars()
-    raw = driver_connection(conn)
+    numbered = list(zip(ids, done, strict=True))
     priority = {"province": 0, "country": 1}
+    raw = driver_connection(conn)
     with raw.cursor() as cursor:
-        with cursor.copy("COPY boundary (id, source_id, kind, country_code, region_code, geom) FROM STDIN") as copy:
-            numbered = list(zip(ids, done, strict=True))
+        statement = "COPY boundary (id, source_id, kind, country_code, region_code, geom) FROM STDIN (FORMAT BINARY)"
+        with cursor.copy(statement) as copy:
+            copy.set_types(["int4", "int4", "text", "text", "text", "bytea"])
             for boundary_id, item in numbered:
                 task = item.task
                 copy.write_row((boundary_id, source_id, task.kind, task.country_code, task.region_code, item.geometry))
-        parts = "COPY boundary_part (boundary_id, priority, country_code, region_code, geom) FROM STDIN"
-        with cursor.copy(parts) as copy:
+        statement = (
+            "COPY boundary_part (boundary_id, priority, country_code, region_code, geom) FROM STDIN (FORMAT BINARY)"
+        )
+        # The spatial index is built once after the COPY (0.4 s) instead of row by row (1 s more).
+        cursor.execute("DROP INDEX ix_boundary_part_geom")
+        with cursor.copy(statement) as copy:
+            copy.set_types(["int4", "int4", "text", "text", "bytea"])
             for boundary_id, item in numbered:
                 task = item.task
                 for part in item.parts:
                     copy.write_row((boundary_id, priority[task.kind], task.country_code, task.region_code, part))
-        with cursor.copy("COPY boundary_display (boundary_id, band, geom) FROM STDIN") as copy:
+        cursor.execute("CREATE INDEX ix_boundary_part_geom ON boundary_part USING gist (geom)")
+        with cursor.copy("COPY boundary_display (boundary_id, band, geom) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "text", "bytea"])
             for boundary_id, item in numbered:
                 for (band, _), geometry in zip(BANDS, item.display, strict=True):
                     copy.write_row((boundary_id, band, geometry))

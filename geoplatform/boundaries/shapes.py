@@ -15,11 +15,24 @@ import shapely
 
 
 def repaired(geometry: Any) -> Any:
-    """A valid polygonal geometry (MultiPolygon), or the geometry itself when it is valid or a line."""
-    if geometry.geom_type not in ("Polygon", "MultiPolygon") or shapely.is_valid(geometry):
+    """The geometry with each of its polygons valid (lines are returned as they are).
+
+    Repairing a whole country at once (``make_valid`` of a MultiPolygon of thousands of islands) took
+    3 s for Indonesia and Russia, merging islands that touch; each polygon repaired on its own takes a
+    fraction of that. Islands that touch leave the MultiPolygon itself invalid (OGC forbids members
+    that meet along a line): harmless here, because points are tested against the parts, each of
+    them a valid polygon, and maps draw polygon by polygon.
+    """
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
         return geometry
-    fixed = shapely.make_valid(geometry, method="structure", keep_collapsed=False)
-    return polygons_of(fixed)
+    parts = shapely.get_parts(geometry)
+    bad = ~shapely.is_valid(parts)
+    if not bad.any():
+        return geometry
+    pieces = list(parts[~bad])
+    for part in parts[bad]:
+        pieces.extend(polygons_of(shapely.make_valid(part, method="structure", keep_collapsed=False)).geoms)
+    return shapely.MultiPolygon(pieces)
 
 
 def polygons_of(geometry: Any) -> Any:

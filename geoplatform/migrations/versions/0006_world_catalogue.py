@@ -299,10 +299,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["boundary_id"], ["boundary.id"], name=op.f("fk_boundary_part_boundary_id_boundary"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["country_code"], ["country.code"], name=op.f("fk_boundary_part_country_code_country")),
-        sa.ForeignKeyConstraint(
-            ["region_code"], ["admin_region.code"], name=op.f("fk_boundary_part_region_code_admin_region")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_boundary_part")),
     )
     op.create_index(op.f("ix_boundary_part_boundary_id"), "boundary_part", ["boundary_id"], unique=False)
