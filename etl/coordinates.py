@@ -106,6 +106,8 @@ def parse_angle(value: object, *, packed: bool = False) -> float:
     except ValueError:
         pass
     else:
+        if not math.isfinite(number):  # 'nan', 'inf': numbers to Python, not coordinates
+            raise CoordinateError("not a number")
         return sign * (_unpack(number) if packed else number)
     parts = DMS_RE.match(text.replace(" d", "d").replace("d ", "d"))
     if not parts:

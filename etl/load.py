@@ -54,7 +54,7 @@ _CHANGED = " OR ".join(f"d.{c} IS DISTINCT FROM t.{c}" for c in COMPARED) + (
     " OR NOT ST_Equals(d.geom, t.geom)"
     # A file without footprints (points only, no footprint column) says nothing about them: kept.
     " OR (t.footprint_given AND d.footprint IS DISTINCT FROM t.footprint)"
-    " OR coalesce(c.commodities, '{}'::text[]) IS DISTINCT FROM t.commodities"
+    " OR coalesce(c.commodities, '{}'::text[]) IS DISTINCT FROM t.commodities_key"
     # A file without a grade says nothing about it: stored grades are kept, not cleared.
     " OR (t.grade IS NOT NULL AND (c.grade IS DISTINCT FROM t.grade OR c.grade_unit IS DISTINCT FROM t.grade_unit))"
     " OR EXISTS (SELECT 1 FROM unnest(t.grades) AS g(v) WHERE NOT EXISTS ("
@@ -112,7 +112,9 @@ TYPED_STAGE_SQL = """
            footprint IS NOT NULL AS footprint_given,
            country_code, region_code, subdivision_code, subdivision_name,
            deposit_type, stage, size_class, status, status_as_of, source, commodities, grade, grade_unit,
-           coalesce(grades, '{}') AS grades, tonnage, tonnage_unit, row
+           coalesce(grades, '{}') AS grades, tonnage, tonnage_unit, row,
+           -- as stored commodities compare: the primary first, the associated ones in code order
+           commodities[1:1] || ARRAY(SELECT c FROM unnest(commodities[2:]) AS c ORDER BY c) AS commodities_key
     FROM stage_import_deposits
 """
 """The staged rows as deposit columns (a view: the staging table is typed already)."""

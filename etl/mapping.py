@@ -36,6 +36,7 @@ DEPOSIT_FIELDS = (
     "lat_s",
     "gk_x",
     "gk_y",
+    "geometry",
     "country",
     "region_code",
     "subdivision",
@@ -49,7 +50,7 @@ DEPOSIT_FIELDS = (
     "grade_unit",
     "footprint",
 )
-LOCATION_FIELDS = ("lon", "lat", "lon_d", "lon_m", "lon_s", "lat_d", "lat_m", "lat_s", "gk_x", "gk_y")
+LOCATION_FIELDS = ("lon", "lat", "lon_d", "lon_m", "lon_s", "lat_d", "lat_m", "lat_s", "gk_x", "gk_y", "geometry")
 PROJECT_FIELDS = (
     "code",
     "name",
@@ -108,9 +109,18 @@ TARGET_FIELDS = {
 UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")
 
 
+def _dbf_cut(header: str) -> bool:
+    """Whether a header may be a DBF field name cut at its 10-byte limit (9 when a 2-byte character did not fit)."""
+    try:
+        size = len(header.encode("gb18030"))
+    except UnicodeEncodeError:
+        return False
+    return size in (9, 10)
+
+
 def normalise_header(header: str) -> tuple[str, str | None]:
-    """(comparable header, unit in brackets or None)."""
-    text = unicodedata.normalize("NFKC", str(header)).strip()
+    """(comparable header, unit in brackets or None). A trailing ``*`` (ArcGIS marks required fields so) is dropped."""
+    text = unicodedata.normalize("NFKC", str(header)).strip().rstrip("*").strip()
     unit = None
     match = UNIT_RE.match(text)
     if match and match.group("name"):
@@ -141,6 +151,9 @@ class Mapping:
     name_language: str | None = None
     """Language of the ``name`` column (a BCP 47 code such as ``es``); default: Chinese when written in
     Han characters, else unknown."""
+    code_prefix: str = ""
+    """Put before the codes of the file (``USGS-PCU-`` + ``323``), so that one source's numbers cannot
+    collide with another's."""
 
     def resolve(self, headers: list[str]) -> Resolution:
         """Assign source headers to fields (first alias that matches wins; a header serves one field)."""
@@ -153,14 +166,15 @@ class Mapping:
             for alias in (normalise_header(a)[0] for a in aliases):
                 match = next((h for h in headers if h not in used and normalised[h][0] == alias), None)
                 if match is None:
-                    # DBF field names are cut at 10 bytes (5 Chinese characters in GBK): accept a long
-                    # enough header that is the start of an alias (开发利用状 for 开发利用状况).
+                    # DBF field names are cut at 10 bytes (5 Chinese characters in GBK): accept a header
+                    # of that length that is the start of an alias (开发利用状 for 开发利用状况) — only
+                    # of that length, or "Name" would be taken for the start of "name zh".
                     match = next(
                         (
                             h
                             for h in headers
                             if h not in used
-                            and len(normalised[h][0]) >= 4
+                            and _dbf_cut(str(h))
                             and alias.startswith(normalised[h][0])
                             and len(alias) > len(normalised[h][0])
                         ),
@@ -240,7 +254,15 @@ def load_mapping(path: Path) -> Mapping:
         grades=grades,
         tonnage=tonnage,
         name_language=str(options["name_language"]) if options.get("name_language") else None,
+        code_prefix=_code_prefix(options.get("code_prefix", "")),
     )
+
+
+def _code_prefix(prefix: object) -> str:
+    text = str(prefix).strip().upper()
+    if text and not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,19}", text):
+        raise InvalidParameter("A mapping's code_prefix has up to 20 letters, digits, '-' and '_'.")
+    return text
 
 
 def _grade_tables(data: dict[str, Any], target: str) -> tuple[dict[str, tuple[tuple[str, ...], str]], Any]:

@@ -70,6 +70,8 @@ class ImportResult:
     columns: dict[str, str]
     unmapped: list[str]
     crs: str | None
+    encoding_reason: str | None = None
+    """Why that encoding was chosen (a DBF without .cpg: its bytes decided)."""
     rows_read: int = 0
     rows_accepted: int = 0
     rows_rejected: int = 0
@@ -165,6 +167,7 @@ def import_file(
             layer=table.layer,
             layers=table.layers,
             encoding=table.encoding,
+            encoding_reason=table.encoding_reason,
             mapping=resolution.mapping.name,
             columns={**validator.columns, **{f"grade: {c}": h for c, h in resolution.grade_columns.items()}}
             | ({"tonnage": resolution.tonnage_column} if resolution.tonnage_column else {}),

@@ -60,6 +60,7 @@ FIXED: dict[str, str] = {
     "the degree, minute and second columns have different signs": "度、分、秒列的正负号不一致",
     "a tonnage cannot be negative": "矿石量不能为负数",
     "not a language code (zh, en, es, …)": "不是语言代码（zh、en、es 等）",
+    "not a geometry (WKT, WKB in hex, or GeoJSON)": "不是几何图形（WKT、十六进制 WKB 或 GeoJSON）",
     "the file has no status column: its rows are loaded with status unknown": "文件没有开发利用状况列：各行按“未知”导入",
     "unknown operator: add the company first": "未知业主单位：请先添加该企业",
     "unknown deposit code": "未知矿产地编号",

@@ -73,6 +73,8 @@ class Table:
     layer: str | None = None
     layers: list[str] = field(default_factory=list)
     encoding: str | None = None
+    encoding_reason: str | None = None
+    """Why that encoding: reports say it, because a wrong guess garbles every name."""
     crs: str | None = None
     header_row: int = 1
     geometry_types: list[str] = field(default_factory=list)
@@ -312,21 +314,38 @@ def check_kml(path: Path) -> None:
         raise SourceError("The KML is not well-formed XML.") from None
 
 
-def _dbf_encoding(path: Path) -> str | None:
-    """Honour a .cpg; without one, guess from the bytes (GBK files are common and often unlabelled)."""
+LANGUAGE_DRIVERS = {0x4D: "GB18030", 0x57: "ANSI (the system's code page)", 0x00: "none"}
+"""DBF language-driver bytes (header byte 29) that say something about Chinese or 'ANSI' text."""
+
+
+def _dbf_encoding(path: Path) -> tuple[str | None, str | None]:
+    """The DBF's text encoding and why: a .cpg is honoured; without one the record bytes decide.
+
+    Valid UTF-8 is a strong signal (text in any other multi-byte encoding is almost never valid
+    UTF-8), so it is tried first, whatever the language-driver byte says: Spanish names written as
+    UTF-8 but labelled ANSI (0x57) read as GB18030 turned ``Construcción`` into ``Construcci贸n``. Only
+    the records are looked at: the header holds binary numbers that are not text in any encoding.
+    """
     cpg = path.with_suffix(".cpg")
     if cpg.exists():
-        return None  # GDAL reads the .cpg itself
+        return None, "as its .cpg file says"
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
-        return None
+        return None, None
     with open(dbf, "rb") as handle:
+        head = handle.read(32)
+        header_length = int.from_bytes(head[8:10], "little") if len(head) >= 10 else 32
+        handle.seek(header_length)
         data = handle.read(SNIFF_BYTES)
+    driver = LANGUAGE_DRIVERS.get(head[29], f"0x{head[29]:02X}") if len(head) > 29 else "none"
+    if data.isascii():
+        return "UTF-8", "the records are plain ASCII"
     try:
         data.decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        return "GB18030"
+    except UnicodeDecodeError as error:
+        if error.start < len(data) - 3:  # not just a character cut off at the end of the sample
+            return "GB18030", f"the records are not valid UTF-8 and there is no .cpg (language driver: {driver})"
+    return "UTF-8", f"the records are valid UTF-8 (language driver: {driver}, no .cpg)"
 
 
 def read_vector(path: Path, layer: str | None, encoding: str | None = None) -> Table:
@@ -349,8 +368,9 @@ def read_vector(path: Path, layer: str | None, encoding: str | None = None) -> T
     if layer is not None and layer not in layers:
         raise SourceError("The file has no layer of that name; --preview lists its layers.")
     chosen = layer or layers[0]
+    encoding_reason = "as asked" if encoding else None
     if suffix == ".shp" and encoding is None:
-        encoding = _dbf_encoding(path)
+        encoding, encoding_reason = _dbf_encoding(path)
     try:
         info = pyogrio.read_info(path, layer=chosen, encoding=encoding)
     except Exception:
@@ -383,6 +403,7 @@ def read_vector(path: Path, layer: str | None, encoding: str | None = None) -> T
         layer=chosen,
         layers=layers,
         encoding=encoding,
+        encoding_reason=encoding_reason,
         crs=str(crs) if crs else None,
         geometry_types=[str(info.get("geometry_type"))],
         _reader=frames,

@@ -396,6 +396,9 @@ class Validator:
         given = pd.Series([None] * len(chunk), dtype="str") if series is None else cols.texts(series, fold=True)
         missing = given.isna().to_numpy()
         codes = given.str.upper()
+        prefix = self.resolution.mapping.code_prefix
+        if prefix and series is not None:
+            codes = (prefix + codes).where(~pd.isna(codes))
         spaced = codes.str.contains(r"[\s.]", regex=True).fillna(False).to_numpy(dtype=bool)
         if spaced.any():  # only the few codes that need it pay for the substitution
             codes = codes.copy()
@@ -456,11 +459,21 @@ class Validator:
         lat = np.full(n, np.nan)
         footprint = np.full(n, None, dtype=object)
         has_wkb = np.zeros(n, dtype=bool)
-        if "_wkb" in chunk:
-            has_wkb = chunk["_wkb"].map(lambda v: isinstance(v, bytes | bytearray)).to_numpy(dtype=bool)
+        wkb_column = "_wkb"
+        if "geometry" in self.columns and self.columns["geometry"] in chunk:
+            # A geometry written in a text column (WKT, hex WKB/EWKB or GeoJSON), as CSV exports of GIS
+            # tables carry it: read it as if the file had a geometry.
+            header, series = self._series(chunk, "geometry")
+            assert series is not None
+            cells, reasons = cols.per_value(series, geometry_cell)
+            p.add(pd.notna(reasons), header, series, reasons)
+            chunk = chunk.assign(_geometry_cell=cells)
+            wkb_column = "_geometry_cell"
+        if wkb_column in chunk:
+            has_wkb = chunk[wkb_column].map(lambda v: isinstance(v, bytes | bytearray)).to_numpy(dtype=bool)
             for i in np.flatnonzero(has_wkb):
                 try:
-                    lon[i], lat[i], footprint[i] = self._geometry(chunk["_wkb"].iat[i])
+                    lon[i], lat[i], footprint[i] = self._geometry(chunk[wkb_column].iat[i])
                 except RowProblem as problem:
                     p.add(
                         _one(n, i), problem.column, "" if problem.value is None else str(problem.value), problem.reason
@@ -686,6 +699,32 @@ class Located:
 def _on_globe(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+
+
+def geometry_cell(raw: object) -> bytes | None:
+    """A geometry written as text: WKT or EWKT, hex WKB or EWKB, or GeoJSON; as WKB in WGS 84."""
+    text = clean(raw)
+    if text is None:
+        return None
+    srid = 0
+    try:
+        if text.startswith("{"):
+            geometry = shapely.from_geojson(text)
+        elif re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", text) and text[:2] in ("00", "01"):
+            geometry = shapely.from_wkb(bytes.fromhex(text))
+            srid = int(shapely.get_srid(geometry))
+        else:
+            match = re.match(r"^SRID=(\d+);(.*)$", text, re.DOTALL | re.IGNORECASE)
+            if match:
+                srid, text = int(match.group(1)), match.group(2)
+            geometry = shapely.from_wkt(text)
+    except (shapely.errors.GEOSException, ValueError):
+        raise ValueProblem("not a geometry (WKT, WKB in hex, or GeoJSON)") from None
+    if srid not in (0, 4326, 4490):
+        crs = co.check_crs(f"EPSG:{srid}")
+        transformer = co.transformer(crs.srs)
+        geometry = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return bytes(shapely.to_wkb(geometry))
 
 
 def _language(raw: object) -> str | None:

@@ -323,6 +323,7 @@ def _print_result(result, report: Path | None, language: str) -> None:  # type: 
         f"file      {result.file_name}  ({result.format}"
         + (f", layer/sheet {result.layer}" if result.layer else "")
         + (f", encoding {result.encoding}" if result.encoding else "")
+        + (f": {result.encoding_reason}" if result.encoding_reason else "")
         + ")"
     )
     if result.layers and len(result.layers) > 1:

@@ -187,9 +187,13 @@ class NameIndex:
                     del self.exact[form]
                     self.dropped.add(form)
 
-    @property
-    def _latin_keys(self) -> list[str]:
-        return self.__dict__.setdefault("_latin", [k for k in self.exact if is_latin(k) and " " not in k])
+    def _latin_keys(self, strong: bool) -> list[str]:
+        cached = self.__dict__.setdefault("_latin", {})
+        if strong not in cached:
+            cached[strong] = [
+                k for k in self.exact if is_latin(k) and " " not in k and (not strong or k in self.strong)
+            ]
+        return cached[strong]
 
     def find(self, raw: str) -> str:
         """The code for ``raw``; :class:`ValueProblem` (with suggestions) when there is none."""
@@ -228,13 +232,17 @@ class NameIndex:
         if len(query) < 5:
             return None
         limit = 2 if len(query) >= 10 else 1
-        # Optimal string alignment: a swap of two neighbours (Argentian, Zimbabew) is one edit.
-        hits = process.extract(query, self._latin_keys, scorer=OSA.distance, score_cutoff=limit, limit=20)
-        if not hits:
-            return None
-        best = min(distance for _, distance, _ in hits)
-        codes = {self.exact[k] for k, distance, _ in hits if distance == best}
-        return codes.pop() if len(codes) == 1 else None
+        # Labels and aliases first, derived spellings (pinyin, romanised county names) only when no
+        # label is near: Xizhang is Xizang (Tibet), not the county Xichang one edit away too.
+        for strong in (True, False):
+            # Optimal string alignment: a swap of two neighbours (Argentian, Zimbabew) is one edit.
+            keys = self._latin_keys(strong)
+            hits = process.extract(query, keys, scorer=OSA.distance, score_cutoff=limit, limit=20)
+            if hits:
+                best = min(distance for _, distance, _ in hits)
+                codes = {self.exact[k] for k, distance, _ in hits if distance == best}
+                return codes.pop() if len(codes) == 1 else None
+        return None
 
     def suggest(self, raw: str, limit: int = 3) -> list[str]:
         """The labels of the codes whose spellings come nearest to ``raw``."""

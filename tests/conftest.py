@@ -75,9 +75,7 @@ def clone_database(server: URL, name: str) -> URL:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         strategy = sql.SQL(" STRATEGY FILE_COPY") if conn.info.server_version >= 150000 else sql.SQL("")
         conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(
-                sql.Identifier(name), sql.Identifier(TEMPLATE), strategy
-            )
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}{}").format(sql.Identifier(name), sql.Identifier(TEMPLATE), strategy)
         )
     return server.set(database=name)
 

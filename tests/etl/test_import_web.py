@@ -122,7 +122,7 @@ def test_editor_uploads_a_file_in_chromium(write_app, fresh_engine: Engine, tmp_
                 "select[name=mapping] option", "options => options.filter(o => !o.hidden).map(o => o.value)"
             )
 
-        assert set(offered()) == {"", "cn-survey", "en-deposits", "geoplatform"}
+        assert set(offered()) == {"", "cn-survey", "en-deposits", "geoplatform", "usgs-porphyry-copper"}
         page.select_option("#import-target", "resources")
         assert offered() == ["", "resources"]
         page.select_option("#import-target", "deposits")
