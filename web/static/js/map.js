@@ -22,7 +22,8 @@
       return {color: "#90a4ae", weight: 0.7, fillColor: p.country_code === "CN" ? "#fff8e1" : "#eceff1", fillOpacity: 1};
     },
     province: function () { return {color: "#bcaaa4", weight: 0.5, fill: false}; },
-    maritime: function () { return {color: "#8d6e63", weight: 1.2, dashArray: "6 4", fill: false}; }
+    // The line is drawn as the standard map draws it: its ten dashes are in the data itself.
+    maritime: function () { return {color: "#8d6e63", weight: 1.5, fill: false}; }
   };
 
   function bandOf(zoom) { return zoom <= 3 ? "low" : zoom <= 6 ? "mid" : "high"; }
