@@ -142,7 +142,7 @@ def migrate() -> None:
 )
 @click.option("--serve/--no-serve", default=False, help="Start the web server afterwards.")
 def demo(synthetic: int, seed: float, serve: bool) -> None:
-    """Load the demo catalogue of real Chinese strategic-mineral deposits and projects."""
+    """Load the demo catalogue: real strategic-mineral deposits and projects in China and abroad, with owners."""
     from geoplatform.approvals.demo import load_demo_approvals
     from geoplatform.database import open_database
     from geoplatform.demo import generate_synthetic, load_demo

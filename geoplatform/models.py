@@ -394,7 +394,8 @@ approval_kind = Table(
     Column("authority_zh", Text, nullable=False),
     Column("authority_en", Text, nullable=False),
     Column("authority_level", String(12), nullable=False),
-    Column("statutory_days", Integer, nullable=False),
+    # NULL: the law sets no time limit (host-country procedures, bank registrations); 0: due the same day.
+    Column("statutory_days", Integer, nullable=True),
     Column("day_kind", String(8), nullable=False),
     Column("extension_days", Integer, nullable=False, server_default="0"),
     Column("gate", String(40), nullable=False),

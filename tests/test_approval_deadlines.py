@@ -147,3 +147,27 @@ def test_timetable_states(calendar: WorkCalendar) -> None:
     )
     overdue = timetable("under_review", green, None, today, False)
     assert (overdue.state, overdue.days) == ("overdue", 4), "a shorter green-channel target is what counts"
+
+
+def test_an_item_without_a_time_limit_is_never_overdue_unless_it_records_a_target(calendar: WorkCalendar) -> None:
+    """Host-country licences and bank registrations have no limit in Chinese law (statutory_days NULL)."""
+    today = D(2025, 12, 1)
+
+    def host_clock(decided_on: dt.date | None, target_on: dt.date | None = None):
+        return clock(
+            accepted_on=D(2025, 1, 6),
+            decided_on=decided_on,
+            target_on=target_on,
+            statutory_days=None,
+            day_kind="calendar",
+            calendar=calendar,
+            pauses=[],
+            today=today,
+        )
+
+    assert host_clock(None).statutory_due is None
+    assert timetable("under_review", host_clock(None), None, today, False).state == "no_limit"
+    assert timetable("under_review", host_clock(None), None, today, True).state == "paused"
+    assert timetable("approved", host_clock(D(2025, 11, 1)), D(2025, 11, 1), today, False).state == "completed"
+    with_target = timetable("under_review", host_clock(None, D(2025, 6, 30)), None, today, False)
+    assert (with_target.state, with_target.days) == ("overdue", 154), "a target recorded on the item counts"

@@ -32,7 +32,7 @@ def test_project_approvals_lists_items_history_and_gates(client, engine: Engine)
     assert kinds[kind]["status"] == "under_review"
     assert kind in body["blocking_construction"]
     assert body["next_gate"] in kinds
-    assert body["worst_timetable"] in ("overdue", "due_soon", "on_schedule", "paused")
+    assert body["worst_timetable"] in ("overdue", "due_soon", "on_schedule", "no_limit", "paused")
     assert body["events"] and {"actor", "from_status", "to_status", "event_date"} <= set(body["events"][0])
     assert client.get("/api/v1/projects/PRJ-NOPE/approvals").status_code == 404
 

@@ -141,6 +141,48 @@ def test_the_approvals_board_filters_by_country_and_chinese_stake(client) -> Non
     assert csv_rows and {r["country_code"] for r in csv_rows} != {"CN"}
 
 
+def test_the_board_and_dashboard_offer_and_count_countries(client) -> None:
+    page = client.get("/approvals?lang=en").get_data(as_text=True)
+    assert '<select name="country">' in page and '<option value="AR"' in page
+    assert '<select name="abroad">' in page and '<select name="chinese_stake">' in page
+    abroad = client.get("/approvals?lang=en&abroad=true").get_data(as_text=True)
+    assert "Argentina" in abroad, "items abroad show their country where items at home show their province"
+    summary = client.get("/api/v1/approvals/statistics").json
+    items = client.get("/api/v1/approvals").json["items"]
+    expected: dict[str, int] = {}
+    for item in items:
+        expected[item["country_code"]] = expected.get(item["country_code"], 0) + 1
+    assert summary["by_country"] == expected and len(expected) > 1
+    assert "" not in summary["days_by_region"], "durations by province are China's only"
+    dashboard = client.get("/dashboard?lang=zh").get_data(as_text=True)
+    assert 'id="chart-country"' in dashboard and "阿根廷" in dashboard
+
+
+def map_counts(page: str) -> str:
+    return page.split('id="map-counts">', 1)[1].split("·", 2)[:2]
+
+
+def test_the_map_filters_by_country_and_chinese_stake_as_the_api_does(client) -> None:
+    page = client.get("/?lang=en&country=AR&chinese_stake=true").get_data(as_text=True)
+    for layer in ("deposits", "projects"):
+        matched = client.get(f"/api/v1/{layer}?country=AR&chinese_stake=true&limit=1").json["numberMatched"]
+        assert matched > 0
+        assert f"{layer.capitalize()} {matched}" in page
+    assert '<option value="AR" selected' in page and '<option value="true" selected' in page
+    assert "fitBounds" in page, "a filtered map is framed on what it shows"
+    assert "DEP-AR-" in page and "DEP-CD-" not in page
+    everything = client.get("/?lang=en").get_data(as_text=True)
+    assert "fitBounds" not in everything and "DEP-CD-" in everything
+
+
+def test_a_bad_map_filter_is_a_400_page_that_suggests_a_country(client) -> None:
+    response = client.get("/?lang=en&country=Argentinnnna")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Argentina" in body and "Argentinnnna" not in body.split("<main", 1)[-1].split("</main>")[0]
+    assert "Traceback" not in body
+
+
 def test_codelists_of_countries_and_regions(client) -> None:
     countries = {c["code"]: c for c in client.get("/api/v1/codelists/country").json}
     assert countries["CN"]["name_zh"] == "中国" and countries["CD"]["alpha3"] == "COD"

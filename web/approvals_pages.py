@@ -29,8 +29,10 @@ TIMETABLE_COLOURS = {
     "due_soon": "#ef6c00",
     "paused": "#6a1b9a",
     "on_schedule": "#1565c0",
+    "no_limit": "#4db6ac",
     "completed_late": "#8d6e63",
     "completed_on_time": "#2e7d32",
+    "completed": "#81c784",
     "no_clock": "#9e9e9e",
     "not_applicable": "#cfd8dc",
 }
@@ -49,6 +51,7 @@ def board() -> str:
         rows=rows,
         filters=filters,
         authorities=service.authorities(context.engine()),
+        countries=service.countries(context.engine()),
         csv_url=url_for("approvals_api.approvals") + "?" + urlencode({**filters, "format": "csv"}),
         colours=TIMETABLE_COLOURS,
     )
@@ -69,6 +72,7 @@ def _charts(summary: dict[str, Any]) -> dict[str, list[tuple[str, Any, str | Non
         "timetable": [(t("tt_" + k), v, TIMETABLE_COLOURS[k]) for k, v in summary["by_timetable"].items()],
         "status": [(code_label("approval_status", k), v, None) for k, v in summary["by_status"].items()],
         "kind": [(code_label("approval_kind", k), v, None) for k, v in summary["by_kind"].items()],
+        "country": [(code_label("country", k), v, None) for k, v in summary["by_country"].items()],
         "median_by_kind_channel": [
             (
                 code_label("approval_kind", row["kind"]),

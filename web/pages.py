@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 import folium
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from geoplatform.approvals import service
-from geoplatform.catalogue import deposit_record, project_record
+from geoplatform.catalogue import countries_in_use, deposit_record, project_record
 from geoplatform.errors import NotFound
 from layers.features_sql import fetch_page
-from layers.query import FeatureQuery
+from layers.query import FeatureQuery, parse_feature_query
 from layers.registry import DEPOSITS, PROJECTS, Layer
 from web import context, maps, timeline
 from web.api import check_code
@@ -24,6 +24,9 @@ bp = Blueprint("pages", __name__)
 
 MAP_FEATURE_LIMIT = 5000
 """Features embedded in the map page per layer; larger catalogues will be drawn from vector tiles."""
+
+MAP_FILTERS = ("commodity", "country", "region", "abroad", "chinese_stake")
+"""The API's filters that the map page offers; they mean there what they mean in ``/api/v1``."""
 
 
 def _labels() -> dict[str, Any]:
@@ -46,21 +49,53 @@ def _labels() -> dict[str, Any]:
     return labels
 
 
-def _layer_collection(layer: Layer) -> tuple[dict[str, Any], bool]:
+def _map_filters() -> dict[str, str]:
+    """The map's filters as asked for (empty ones dropped), kept for the form and the API links."""
+    return {name: request.args[name].strip() for name in MAP_FILTERS if request.args.get(name, "").strip()}
+
+
+def _map_query(layer: Layer, filters: dict[str, str]) -> FeatureQuery:
+    """The same parsing as the API: a bad country or commodity is the API's 400 with its suggestion."""
+    lists = context.codelists()
+    return parse_feature_query(
+        filters,
+        layer,
+        lists,
+        default_limit=MAP_FEATURE_LIMIT,
+        max_limit=MAP_FEATURE_LIMIT,
+        vocabulary=context.vocabulary(),
+    )
+
+
+def _layer_collection(layer: Layer, query: FeatureQuery | None = None) -> tuple[dict[str, Any], bool]:
     with context.read_engine().connect() as conn:
-        page = fetch_page(conn, layer, FeatureQuery(limit=MAP_FEATURE_LIMIT), count_limit=0)
+        page = fetch_page(conn, layer, query or FeatureQuery(limit=MAP_FEATURE_LIMIT), count_limit=0)
     return {"type": "FeatureCollection", "features": json.loads(page.features_json)}, page.has_more
+
+
+def _extent(collections: list[dict[str, Any]]) -> list[list[float]] | None:
+    """South-west and north-east corners of the features shown, to frame a filtered map."""
+    points = [f["geometry"]["coordinates"] for c in collections for f in c["features"] if f.get("geometry")]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 @bp.get("/")
 def index() -> str:
+    filters = _map_filters()
     fmap = maps.base_map()
     labels = _labels()
     truncated = False
     legend = []
+    shown: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
     # Projects are drawn larger and outlined dark, on top of the deposits they exploit.
     for layer, radius, outline in ((DEPOSITS, 6, "#ffffff"), (PROJECTS, 8, "#263238")):
-        collection, more = _layer_collection(layer)
+        collection, more = _layer_collection(layer, _map_query(layer, filters))
+        shown.append(collection)
+        counts[layer.name] = len(collection["features"])
         truncated = truncated or more
         maps.add_feature_layer(
             fmap,
@@ -75,16 +110,26 @@ def index() -> str:
         )
         codes = list(context.codelists()[layer.status_codelist])
         legend.append((t(layer.name), outline, maps.legend_entries(codes, labels[layer.status_codelist])))
-    worst = _approval_layer(fmap, labels)
+    worst = _approval_layer(fmap, labels, shown[1])
     legend.append((t("approval_layer"), "#263238", [(TIMETABLE_COLOURS[k], t("tt_" + k)) for k in worst]))
     folium.LayerControl(collapsed=False).add_to(fmap)
+    extent = _extent(shown) if filters else None
+    if extent:
+        fmap.fit_bounds(extent, max_zoom=8, padding=(30, 30))
     return render_template(
-        "index.html", truncated=truncated, shown=MAP_FEATURE_LIMIT, legend=legend, **maps.render_parts(fmap)
+        "index.html",
+        truncated=truncated,
+        shown=MAP_FEATURE_LIMIT,
+        legend=legend,
+        filters=filters,
+        counts=counts,
+        countries=countries_in_use(context.engine()),
+        **maps.render_parts(fmap),
     )
 
 
-def _approval_layer(fmap: folium.Map, labels: dict[str, Any]) -> list[str]:
-    """Projects coloured by the worst timetable state of their approvals (hidden until chosen)."""
+def _approval_layer(fmap: folium.Map, labels: dict[str, Any], projects: dict[str, Any]) -> list[str]:
+    """The projects shown, coloured by the worst timetable state of their approvals (hidden until chosen)."""
     with context.engine().connect() as conn:
         items = service.item_rows(conn)
     worst: dict[str, tuple[int, str]] = {}
@@ -92,12 +137,11 @@ def _approval_layer(fmap: folium.Map, labels: dict[str, Any]) -> list[str]:
         current = worst.get(item["project_code"])
         if current is None or item["severity"] > current[0]:
             worst[item["project_code"]] = (item["severity"], item["timetable"])
-    collection, _ = _layer_collection(PROJECTS)
     features = []
-    for feature in collection["features"]:
+    for feature in projects["features"]:
         if feature["id"] in worst:
-            feature["properties"]["timetable"] = worst[feature["id"]][1]
-            features.append(feature)
+            properties = {**feature["properties"], "timetable": worst[feature["id"]][1]}
+            features.append({**feature, "properties": properties})
     labels["timetable"] = {state: t("tt_" + state) for state in TIMETABLE_COLOURS}
     maps.add_feature_layer(
         fmap,

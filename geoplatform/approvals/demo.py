@@ -116,7 +116,10 @@ def _history(
 ) -> None:
     """Submit, accept and (unless ``still_open``) decide one item, sometimes with a return on the way."""
     name, version = item["kind"], item["version"]
-    calendar_days = kind.statutory_days * (1.45 if kind.day_kind == "working" else 1)
+    # Where the law sets no limit, a typical duration paces the story (a bank registers in days,
+    # a host-country licence takes months); such items are never overdue, only in progress or done.
+    typical = kind.statutory_days if kind.statutory_days is not None else (5 if name.startswith("odi_") else 90)
+    calendar_days = typical * (1.45 if kind.day_kind == "working" else 1)
     if still_open:
         # Spread the open items over the limit: on schedule, due soon and overdue all occur.
         submitted_ago = rng.randint(8, int(calendar_days * 1.7) + 10)
@@ -139,7 +142,7 @@ def _history(
         version = _go(engine, code, name, workflow.SUBMITTED, _day(today, accepted_ago - 20), version)
         accepted_ago -= 22
     target = None
-    if green:
+    if green and kind.statutory_days is not None:
         limit = max(int(kind.statutory_days * 0.6), 1)
         target = calendar.due_date(_day(today, accepted_ago), limit, kind.day_kind)
     version = _go(

@@ -238,8 +238,9 @@ def _transition_values(
         if submitted is None or day < submitted:
             raise InvalidParameter("Acceptance cannot come before submission (event_date < submitted_on).")
         calendar = load_calendar(conn)
-        due = calendar.due_date(day, kind_row["statutory_days"], kind_row["day_kind"])
-        values.update(accepted_on=day, statutory_due_on=due, target_on=due, target_reason="statutory")
+        limit = kind_row["statutory_days"]
+        due = None if limit is None else calendar.due_date(day, limit, kind_row["day_kind"])
+        values.update(accepted_on=day, statutory_due_on=due, target_on=due, target_reason="statutory" if due else None)
         if change.target_on is not None:
             values.update(_target_values(conn, change.target_on, change.target_reason, day, green_channel))
     elif new in workflow.DECIDED:
@@ -484,6 +485,14 @@ def authorities(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         query = select(items_t.c.authority).where(items_t.c.authority.is_not(None)).distinct()
         return list(conn.execute(query.order_by(items_t.c.authority)).scalars())
+
+
+def countries(engine: Engine) -> list[str]:
+    """The countries of projects that have approval items, for the board's filter (China first)."""
+    with engine.connect() as conn:
+        query = select(projects_t.c.country_code).where(projects_t.c.id.in_(select(items_t.c.project_id))).distinct()
+        found = set(conn.execute(query).scalars())
+    return sorted(found, key=lambda code: (code != "CN", code))
 
 
 def board(

@@ -39,12 +39,15 @@ def summarise(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
             continue
         by_kind[row["kind"]].append(days)
         by_kind_channel[(row["kind"], bool(row["green_channel"]))].append(days)
-        by_region[row["region_code"] or ""].append(days)
+        if row["region_code"]:
+            # Provinces are China's; items abroad are counted by country instead.
+            by_region[row["region_code"]].append(days)
     return {
         "items": len(rows),
         "by_status": dict(Counter(r["status"] for r in rows).most_common()),
         "by_kind": dict(Counter(r["kind"] for r in rows).most_common()),
         "by_timetable": dict(Counter(r["timetable"] for r in rows).most_common()),
+        "by_country": dict(Counter(r["country_code"] for r in rows).most_common()),
         "days_by_kind": {kind: _percentiles(v) for kind, v in sorted(by_kind.items())},
         "days_by_kind_and_channel": [
             {"kind": kind, "green_channel": green, **_percentiles(v)}

@@ -1,8 +1,9 @@
 """Timetable status of an approval item, derived (never stored) from its dates and the project's pauses.
 
-States, worst first: overdue, due soon, paused, on schedule, completed late, completed on time, no clock
-(not yet accepted), not applicable. A project's map colour is the worst state of its items, so what is
-still running outranks what finished late long ago.
+States, worst first: overdue, due soon, paused, on schedule, no limit (running with no time limit:
+host-country procedures, bank registrations), completed late, completed on time, completed (with no
+time limit to meet), no clock (not yet accepted), not applicable. A project's map colour is the worst
+state of its items, so what is still running outranks what finished late long ago.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from geoplatform.approvals import workflow
 from geoplatform.approvals.calendar import Period, WorkCalendar
 
 SEVERITY = {
-    "overdue": 7,
-    "due_soon": 6,
-    "paused": 5,
-    "on_schedule": 4,
-    "completed_late": 3,
-    "completed_on_time": 2,
+    "overdue": 9,
+    "due_soon": 8,
+    "paused": 7,
+    "on_schedule": 6,
+    "no_limit": 5,
+    "completed_late": 4,
+    "completed_on_time": 3,
+    "completed": 2,
     "no_clock": 1,
     "not_applicable": 0,
 }
@@ -63,18 +66,21 @@ def clock(
     accepted_on: dt.date | None,
     decided_on: dt.date | None,
     target_on: dt.date | None,
-    statutory_days: int,
+    statutory_days: int | None,
     day_kind: str,
     calendar: WorkCalendar,
     pauses: Iterable[Period],
     today: dt.date,
 ) -> Clock:
-    """Effective statutory due date and target, each moved later by the paused days since acceptance."""
+    """Effective statutory due date and target, each moved later by the paused days since acceptance.
+
+    ``statutory_days`` is None where the law sets no limit (a host country's own procedure): then only
+    a target recorded on the item gives a deadline."""
     if accepted_on is None:
         return Clock(None, None, 0)
     until = decided_on or today
     periods = [(start, min(end or until, until)) for start, end in pauses if start <= until]
-    statutory = calendar.due_date(accepted_on, statutory_days, day_kind, periods)
+    statutory = None if statutory_days is None else calendar.due_date(accepted_on, statutory_days, day_kind, periods)
     paused = _overlap_days(accepted_on, until, periods)
     target = target_on + dt.timedelta(days=paused) if target_on else statutory
     return Clock(statutory, target, paused)
@@ -92,11 +98,16 @@ def timetable(
         return Timetable("not_applicable", None)
     target = item_clock.target
     if status in workflow.DECIDED and decided_on is not None:
-        if target is None or decided_on <= target:
+        if target is None:
+            return Timetable("completed", None)
+        if decided_on <= target:
             return Timetable("completed_on_time", None)
         return Timetable("completed_late", (decided_on - target).days)
     if target is None or status not in workflow.CLOCK_RUNNING:
-        return Timetable("paused" if paused_now else "no_clock", None)
+        if paused_now:
+            return Timetable("paused", None)
+        # Accepted, but neither the law nor the item sets a limit: running, and never overdue.
+        return Timetable("no_limit" if status in workflow.CLOCK_RUNNING else "no_clock", None)
     if paused_now:
         return Timetable("paused", None)
     left = (target - today).days

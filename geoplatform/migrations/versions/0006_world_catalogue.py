@@ -344,6 +344,8 @@ def upgrade() -> None:
         ),
     )
     op.add_column("approval_kind", sa.Column("legal_basis_en", sa.Text(), nullable=True))
+    # Host-country procedures and bank registrations have no limit in Chinese law: NULL, not 0 (due today).
+    op.alter_column("approval_kind", "statutory_days", existing_type=sa.Integer(), nullable=True)
     op.drop_constraint(op.f("ck_approval_kind_level"), "approval_kind", type_="check")
     op.create_check_constraint(
         op.f("ck_approval_kind_level"),
@@ -459,6 +461,8 @@ def downgrade() -> None:
         "approval_kind",
         "authority_level IN ('national', 'provincial', 'municipal', 'county')",
     )
+    op.execute("UPDATE approval_kind SET statutory_days = 0 WHERE statutory_days IS NULL")
+    op.alter_column("approval_kind", "statutory_days", existing_type=sa.Integer(), nullable=False)
     op.drop_column("approval_kind", "legal_basis_en")
     op.drop_column("approval_kind", "legal_basis_zh")
     op.drop_constraint(op.f("fk_admin_region_parent_code_admin_region"), "admin_region", type_="foreignkey")
