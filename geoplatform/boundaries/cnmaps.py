@@ -126,7 +126,8 @@ def plan(alpha3_to_code: dict[str, str]) -> list[Task]:
     return [Task(kind, country, region, tuple(units)) for (kind, country, region), units in grouped.items()]
 
 
-def _read_geometry(root: Path, path: str) -> dict[str, Any]:
+def read_geometry(root: Path, path: str) -> dict[str, Any]:
+    """The GeoJSON geometry of one file of the package (a Feature's geometry, or the geometry itself)."""
     with open(root / "data" / "datasets" / path, encoding="utf-8") as handle:
         data = json.load(handle)
     return data.get("geometry", data) if data.get("type") == "Feature" else data
@@ -167,7 +168,7 @@ def _china_outline(root: Path) -> Any:
     """China's land outline in GCJ-02 as a tree of its segments: what the neighbours were snapped onto."""
     global _outline
     if _outline is None:
-        _, xy, rings, _ = _arrays(_read_geometry(root, OUTLINE))
+        _, xy, rings, _ = _arrays(read_geometry(root, OUTLINE))
         starts = np.concatenate([np.arange(a, b - 1) for a, b in itertools.pairwise(rings)])
         _outline = shapely.STRtree(shapely.linestrings(np.stack([xy[starts], xy[starts + 1]], axis=1)))
     return _outline
@@ -176,7 +177,7 @@ def _china_outline(root: Path) -> Any:
 def read(root: Path, unit: Unit) -> Any:
     """A unit's geometry in WGS 84: Amap's converted from GCJ-02, and a neighbour's vertices on China's
     outline converted with it (so that the two keep one border)."""
-    kind, xy, rings, polygons = _arrays(_read_geometry(root, unit.path))
+    kind, xy, rings, polygons = _arrays(read_geometry(root, unit.path))
     if unit.gcj02:
         xy = np.column_stack(gcj02.to_wgs84(xy[:, 0], xy[:, 1]))
     elif unit.neighbour:
