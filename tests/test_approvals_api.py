@@ -103,6 +103,11 @@ def test_approval_writes_need_an_editor(write_app, fresh_engine: Engine) -> None
     url = f"/api/v1/projects/{code}/approvals/eia_report/events"
     body = {"status": "submitted", "event_date": "2025-03-03", "version": 1}
     assert client.post(url, json=body, headers=basic(("nobody", "wrong-password"))).status_code == 401
+    # No credentials at all: 401 with a challenge, not a CSRF complaint (the check order once said 400).
+    anonymous = client.post(url, json=body)
+    assert anonymous.status_code == 401
+    assert anonymous.json["code"] == "AuthenticationRequired"
+    assert "Basic" in anonymous.headers["WWW-Authenticate"]
     assert client.post(url, json=body, headers=basic(VIEWER)).status_code == 403
     assert (
         client.post(

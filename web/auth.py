@@ -95,9 +95,16 @@ def init_app(app: Flask, csrf: CSRFProtect) -> None:
 
     @app.before_request
     def protect_writes() -> None:
-        """CSRF on every write that could ride a browser session (all but HTTP Basic calls)."""
-        if request.method in WRITE_METHODS and not _api_basic_request():
-            csrf.protect()
+        """CSRF on every write that could ride a browser session (all but HTTP Basic calls).
+
+        An API write without any credentials is refused with 401 first: it rides no session, so
+        a CSRF complaint would only hide what the caller needs to know (that it must sign in).
+        """
+        if request.method not in WRITE_METHODS or _api_basic_request():
+            return
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            raise AuthenticationRequired("This operation needs you to sign in (session or HTTP Basic).")
+        csrf.protect()
 
     @app.context_processor
     def _account() -> dict[str, Any]:
