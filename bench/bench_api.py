@@ -33,8 +33,9 @@ from sqlalchemy import Engine, text
 from geoplatform.cluster import EmbeddedCluster, free_port
 from geoplatform.database import SESSION_OPTIONS, create_db_engine, migrate
 from geoplatform.demo import generate_synthetic, load_demo
-from layers.features_sql import count_statement, feature_statement, page_statement, parameters, shape_of
-from layers.query import BBox, FeatureQuery
+from layers.features_sql import count_statement, feature_statement, page_statement, parameters, structure_of
+from layers.filter_tree import In
+from layers.query import BBox, FeatureQuery, bbox_node
 from layers.registry import DEPOSITS
 
 BENCH_DB = "geoplatform_bench"
@@ -143,18 +144,18 @@ def main() -> None:
         ).scalar_one()
     bbox = BBox(113.0, 24.0, 118.0, 30.0)  # the south-east China tungsten-REE-copper belt: dense
     queries = {
-        "bbox page, 1000 features": ("bbox=113,24,118,30&limit=1000", FeatureQuery(limit=1000, bbox=bbox)),
+        "bbox page, 1000 features": ("bbox=113,24,118,30&limit=1000", FeatureQuery(limit=1000, filter=bbox_node(bbox))),
         "first page, 10 features": ("limit=10", FeatureQuery(limit=10)),
         "commodity filter page, 100": (
             "commodity=lithium&limit=100",
-            FeatureQuery(limit=100, commodities=("lithium",)),
+            FeatureQuery(limit=100, filter=In("commodity", ("lithium",))),
         ),
     }
     cases = [
         (
             name,
             f"/api/v1/deposits?{args_}",
-            page_statement(shape_of(DEPOSITS, query)),
+            page_statement(DEPOSITS.name, structure_of(query)[0]),
             parameters(query),
             query,
         )
@@ -202,8 +203,8 @@ def main() -> None:
                 }
             )
             if query is not None:
-                exact = count_statement(shape_of(DEPOSITS, query))
-                uncapped = parameters(query, count_limit=10**9)  # a cap no result reaches: an exact count
+                exact = count_statement(DEPOSITS.name, structure_of(query)[0])
+                uncapped = parameters(query)
                 with engine.connect() as conn:
                     count_ms = timed(lambda q=exact, v=uncapped: conn.execute(q, v).scalar_one(), 5, warmup=1)
                     exact_count = conn.execute(exact, uncapped).scalar_one()

@@ -65,10 +65,11 @@ class Settings:
     )
     default_limit: int = _setting(100, "Features per page when a request gives no limit.")
     max_limit: int = _setting(10000, "Largest page a request may ask for; larger limits get HTTP 400.")
-    count_limit: int = _setting(
-        1000,
-        "numberMatched is counted exactly up to this many matches (and always on the last page); "
-        "above it numberMatched is omitted, so that huge result sets page as fast as small ones.",
+    count_timeout_ms: int = _setting(
+        3000,
+        "Time budget for counting numberMatched exactly, in milliseconds. Counts are kept per layer, "
+        "filter and data version, so paging through one query counts once; a count that does not "
+        "finish in time is reported as unknown (0: never count beyond the last page).",
     )
     statement_timeout_ms: int = _setting(
         15000, "PostgreSQL statement_timeout for the web app's queries, in milliseconds."
@@ -84,8 +85,8 @@ class Settings:
             problems.append("default_limit must be at least 1")
         if self.max_limit < self.default_limit:
             problems.append("max_limit must not be smaller than default_limit")
-        if self.count_limit < 0:
-            problems.append("count_limit must not be negative")
+        if self.count_timeout_ms < 0:
+            problems.append("count_timeout_ms must not be negative")
         if not 0 < self.port < 65536:
             problems.append("port must be between 1 and 65535")
         if self.language not in ("zh", "en"):

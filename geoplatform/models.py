@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -155,6 +157,17 @@ size_class_threshold = Table(
     Column("medium_min", Numeric, nullable=False),
     CheckConstraint("large_min > medium_min AND medium_min > 0", name="ordered"),
 )
+
+data_version = Table(
+    "data_version",
+    Base.metadata,
+    Column("id", SmallInteger, primary_key=True, server_default="1"),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("id = 1", name="single_row"),
+)
+"""One row whose ``version`` every write to a published table bumps (triggers of migration 0007):
+the key of every cache derived from the data."""
 
 CODELIST_TABLES: dict[str, Table] = {
     t.name: t

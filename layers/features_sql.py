@@ -4,50 +4,46 @@ A page query selects the matching rows in id order (``LIMIT n+1`` tells whether 
 exists without counting), computes derived properties for the returned rows only, and aggregates
 them with ``json_agg``; the result arrives as one text value that goes to the client untouched.
 
-Statements are built once per *shape* (which filters are present) with named bind parameters, and
-reused: building a SQLAlchemy statement with nested subqueries costs milliseconds, more than the
-query itself on a small page. Every client value travels as a bound parameter.
+Statements are built once per layer and filter *structure* (the filter tree with its literals
+lifted into bind parameters, :func:`layers.filter_tree.lift`) and reused: building a SQLAlchemy
+statement with nested subqueries costs milliseconds, more than the query itself on a
+small page. Every client value travels as a bound parameter.
 
-``numberMatched`` is free on the last page. Otherwise it costs a capped count, ``count(*)`` over at
-most ``count_limit + 1`` matching rows, which runs only when the planner's estimate does not put
-the matches far above the cap. Above the cap the count is left out (OGC API – Features allows
-that) instead of scanning a million rows to report a number nobody pages through.
+``numberMatched`` is free on the last page; otherwise it is the exact count kept per layer, filter
+and data version (:mod:`layers.counts`), counted once within a time budget and omitted when the
+budget does not suffice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Float,
     Integer,
     Select,
     String,
     Text,
-    and_,
     bindparam,
     cast,
-    exists,
     func,
     literal,
     literal_column,
     select,
+    true,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
+from layers.counts import cached_count, freeze, version_column
+from layers.crs import CRS, CRS84
+from layers.filter_sql import bind_values, compile_structure
+from layers.filter_tree import lift
 from layers.query import FeatureQuery
 from layers.registry import LAYERS, Layer
-
-COORDINATE_DECIMALS = 6
-"""Six decimals of a degree are about 0.1 m: finer than any deposit location."""
-
-ESTIMATE_MARGIN = 3
-"""Skip the count only when the planner expects this many times more rows than the cap."""
 
 
 @dataclass(frozen=True)
@@ -60,91 +56,33 @@ class FeaturePage:
     """Exact count, or None when more than ``count_limit`` features match."""
 
 
-@dataclass(frozen=True)
-class Shape:
-    """Which filters a query uses: one statement is built and cached per layer and shape."""
-
-    layer: str
-    bbox: bool
-    commodities: bool
-    statuses: bool
-    region: bool
-    countries: bool = False
-    chinese_stake: bool | None = None
-    abroad: bool | None = None
+NO_FILTER: Hashable = ("all",)
+"""The structure of a query without a filter."""
 
 
-def shape_of(layer: Layer, query: FeatureQuery) -> Shape:
-    return Shape(
-        layer.name,
-        query.bbox is not None,
-        bool(query.commodities),
-        bool(query.statuses),
-        query.region is not None,
-        bool(query.countries),
-        query.chinese_stake,
-        query.abroad,
-    )
+def structure_of(query: FeatureQuery) -> tuple[Hashable, dict[str, Any]]:
+    """The query's filter structure (the statement cache key) and its bound filter values."""
+    if query.filter is None:
+        return NO_FILTER, {}
+    structure, values = lift(query.filter)
+    return structure, bind_values(values)
 
 
-def region_range(code: str) -> tuple[str, str]:
-    """A GB/T 2260 code covers its own subdivisions: 510000 → 510000..519999, 510100 → 510100..510199."""
-    if code.endswith("0000"):
-        return code, code[:2] + "9999"
-    if code.endswith("00"):
-        return code, code[:4] + "99"
-    return code, code
-
-
-def parameters(query: FeatureQuery, count_limit: int = 0) -> dict[str, Any]:
+def parameters(query: FeatureQuery) -> dict[str, Any]:
     """The bound values of a query, named as in the cached statements."""
-    values: dict[str, Any] = {
+    return {
+        **structure_of(query)[1],
         "limit": query.limit,
         "fetch": query.limit + 1,
         "offset": query.offset,
-        "count_cap": count_limit + 1,
     }
-    if query.bbox is not None:
-        b = query.bbox
-        values.update(minx=b.minx, miny=b.miny, maxx=b.maxx, maxy=b.maxy)
-    if query.commodities:
-        values["commodities"] = list(query.commodities)
-    if query.statuses:
-        values["statuses"] = list(query.statuses)
-    if query.region:
-        values["region_low"], values["region_high"] = region_range(query.region)
-    if query.countries:
-        values["countries"] = list(query.countries)
-    return values
 
 
-def where_clauses(layer: Layer, shape: Shape) -> list[ColumnElement[bool]]:
-    """The filter conditions: every column comes from the layer, every value is a bind parameter."""
-    t = layer.table
-    conditions: list[ColumnElement[bool]] = []
-    if shape.bbox:
-        corners = (bindparam(name, type_=Float) for name in ("minx", "miny", "maxx", "maxy"))
-        conditions.append(func.ST_Intersects(t.c.geom, func.ST_MakeEnvelope(*corners, 4326)))
-    if shape.commodities:
-        link = layer.commodity_link
-        codes = bindparam("commodities", type_=ARRAY(String))
-        conditions.append(
-            exists().where(link.c[layer.commodity_fk] == t.c.id, link.c.commodity_code == func.any(codes))
-        )
-    if shape.statuses:
-        conditions.append(t.c[layer.status_column] == func.any(bindparam("statuses", type_=ARRAY(String))))
-    if shape.region:
-        conditions.append(
-            t.c.region_code.between(bindparam("region_low", type_=String), bindparam("region_high", type_=String))
-        )
-    if shape.countries:
-        conditions.append(t.c.country_code == func.any(bindparam("countries", type_=ARRAY(String))))
-    if shape.abroad is not None:
-        conditions.append(t.c.country_code != "CN" if shape.abroad else t.c.country_code == "CN")
-    if shape.chinese_stake is not None:
-        held = t.c.id.in_(select(layer.chinese_stake_ids))
-        conditions.append(held if shape.chinese_stake else ~held)
-    return conditions
+def where_clause(layer: Layer, structure: Hashable) -> ColumnElement[bool]:
+    """The filter condition: compiled from the structure, every value a bind parameter."""
+    if structure == NO_FILTER:
+        return true()
+    return compile_structure(layer.name, structure)
 
 
 def _page_columns(layer: Layer) -> list[ColumnElement]:
@@ -153,7 +91,15 @@ def _page_columns(layer: Layer) -> list[ColumnElement]:
     return [column for column in layer.table.c if column.name in wanted]
 
 
-def _feature_object(layer: Layer, page) -> ColumnElement:  # type: ignore[no-untyped-def]
+def output_geometry(geometry: ColumnElement, storage_srid: int, crs: CRS) -> ColumnElement:
+    """The stored geometry in the requested CRS and that CRS's axis order."""
+    if crs.srid != storage_srid:
+        geometry = func.ST_Transform(geometry, crs.srid)
+    return func.ST_FlipCoordinates(geometry) if crs.y_first else geometry
+
+
+def _feature_object(layer: Layer, page, crs: CRS = CRS84) -> ColumnElement:  # type: ignore[no-untyped-def]
+    geometry = output_geometry(page.c.geom, layer.srid, crs)
     properties: list[ColumnElement] = []
     for name in layer.columns:
         properties += [literal(name), page.c[name]]
@@ -165,20 +111,20 @@ def _feature_object(layer: Layer, page) -> ColumnElement:  # type: ignore[no-unt
         literal("id"),
         page.c.code,
         literal("geometry"),
-        cast(func.ST_AsGeoJSON(page.c.geom, COORDINATE_DECIMALS), JSON),
+        cast(func.ST_AsGeoJSON(geometry, crs.decimals, 0), JSON),
         literal("properties"),
         func.json_build_object(*properties),
     )
 
 
-@cache
-def page_statement(shape: Shape) -> Select:
-    """One row: (features as JSON text, rows fetched ≤ limit + 1)."""
-    layer = LAYERS[shape.layer]
+@lru_cache(maxsize=1024)
+def page_statement(layer_name: str, structure: Hashable, crs: CRS = CRS84) -> Select:
+    """One row: (features as JSON text, rows fetched ≤ limit + 1, data version)."""
+    layer = LAYERS[layer_name]
     t = layer.table
     matched = (
         select(*_page_columns(layer))
-        .where(and_(True, *where_clauses(layer, shape)))
+        .where(where_clause(layer, structure))
         .order_by(t.c.id)
         .limit(bindparam("fetch", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
@@ -186,7 +132,7 @@ def page_statement(shape: Shape) -> Select:
     )
     numbered = select(matched, func.row_number().over(order_by=matched.c.id).label("rn")).subquery("page")
     rows = select(
-        _feature_object(layer, numbered).label("feature"),
+        _feature_object(layer, numbered, crs).label("feature"),
         numbered.c.id,
         numbered.c.rn,
     ).subquery("feature_row")
@@ -196,71 +142,41 @@ def page_statement(shape: Shape) -> Select:
     return select(
         cast(func.coalesce(features, literal_column("'[]'::json")), Text),
         func.count(),
+        version_column(),
     ).select_from(rows)
 
 
-@cache
-def count_statement(shape: Shape) -> Select:
-    """``count(*)`` of the matching rows, stopping at ``count_cap``."""
-    layer = LAYERS[shape.layer]
-    capped = (
-        select(layer.table.c.id)
-        .where(and_(True, *where_clauses(layer, shape)))
-        .limit(bindparam("count_cap", type_=Integer))
-        .subquery("capped")
-    )
-    return select(func.count()).select_from(capped)
+@lru_cache(maxsize=1024)
+def count_statement(layer_name: str, structure: Hashable) -> Select:
+    """``count(*)`` of the matching rows."""
+    layer = LAYERS[layer_name]
+    return select(func.count()).select_from(layer.table).where(where_clause(layer, structure))
 
 
-@cache
-def estimate_sql(shape: Shape) -> tuple[str, dict[str, Any]]:
-    """``EXPLAIN`` of the matching rows as driver SQL (fixed text; values stay bound) and its constants."""
-    layer = LAYERS[shape.layer]
-    statement = select(layer.table.c.id).where(and_(True, *where_clauses(layer, shape)))
-    compiled = statement.compile(dialect=postgresql.psycopg.dialect())
-    constants = {name: value for name, value in compiled.params.items() if value is not None}
-    return "EXPLAIN (FORMAT JSON) " + str(compiled), constants
-
-
-@cache
-def feature_statement(layer_name: str) -> Select:
+@lru_cache(maxsize=64)
+def feature_statement(layer_name: str, crs: CRS = CRS84) -> Select:
     """One feature by its public code, as JSON text (no row when the code is unknown)."""
     layer = LAYERS[layer_name]
     one = select(*_page_columns(layer)).where(layer.table.c.code == bindparam("code", type_=String)).subquery("one")
-    return select(cast(_feature_object(layer, one), Text))
+    return select(cast(_feature_object(layer, one, crs), Text))
 
 
-def fetch_page(conn: Connection, layer: Layer, query: FeatureQuery, count_limit: int) -> FeaturePage:
-    """Run the page query and, when the page does not tell the total itself, a cheap count."""
-    shape = shape_of(layer, query)
-    values = parameters(query, count_limit)
-    features_json, fetched = conn.execute(page_statement(shape), values).one()
+def fetch_page(
+    conn: Connection, layer: Layer, query: FeatureQuery, count_budget_ms: int, crs: CRS = CRS84
+) -> FeaturePage:
+    """Run the page query; when the page does not tell the total itself, the cached exact count."""
+    structure, filter_values = structure_of(query)
+    values = parameters(query)
+    features_json, fetched, version = conn.execute(page_statement(layer.name, structure, crs), values).one()
     returned = min(fetched, query.limit)
     has_more = fetched > query.limit
     if not has_more and (returned or query.offset == 0):
         # The last page tells the total for free.
         return FeaturePage(features_json, returned, has_more, query.offset + returned)
-    return FeaturePage(features_json, returned, has_more, _count(conn, shape, values, count_limit))
+    key = (layer.name, structure, freeze(filter_values))
+    total = cached_count(conn, key, count_statement(layer.name, structure), filter_values, version, count_budget_ms)
+    return FeaturePage(features_json, returned, has_more, total)
 
 
-def _estimate(conn: Connection, shape: Shape, values: dict[str, Any]) -> float:
-    sql_text, constants = estimate_sql(shape)
-    plan = conn.exec_driver_sql(sql_text, {**constants, **values}).scalar_one()
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
-def _count(conn: Connection, shape: Shape, values: dict[str, Any], count_limit: int) -> int | None:
-    """Exact count when at most ``count_limit`` rows match, else None.
-
-    The planner's estimate decides first: when it is far above the cap, counting would only find
-    out that the cap is exceeded, at the price of reading ``count_limit`` rows. Otherwise the count
-    runs, still stopping at ``count_limit + 1`` rows should the estimate have been too low.
-    """
-    if count_limit <= 0 or _estimate(conn, shape, values) > ESTIMATE_MARGIN * count_limit:
-        return None
-    total = conn.execute(count_statement(shape), values).scalar_one()
-    return total if total <= count_limit else None
-
-
-def fetch_feature(conn: Connection, layer: Layer, code: str) -> str | None:
-    return conn.execute(feature_statement(layer.name), {"code": code}).scalar_one_or_none()
+def fetch_feature(conn: Connection, layer: Layer, code: str, crs: CRS = CRS84) -> str | None:
+    return conn.execute(feature_statement(layer.name, crs), {"code": code}).scalar_one_or_none()

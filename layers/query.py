@@ -1,7 +1,8 @@
-"""Request parameters → a typed, validated :class:`FeatureQuery`.
+"""Request parameters → a typed, validated :class:`FeatureQuery` whose filter is a tree.
 
-Everything a client sends is checked here against fixed rules and the codelists; the SQL builder
-only ever sees this typed object. Error messages name the parameter and the rule, never the value.
+Everything a client sends is checked here against fixed rules, the codelists and the layer's
+queryables; the SQL builder only ever sees the resolved tree (:mod:`layers.filter_tree`). Error
+messages name the parameter and the rule, never the value.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from geoplatform.errors import InvalidParameter
 from geoplatform.vocabulary import ValueProblem, Vocabulary
+from layers.filter_tree import Between, Comparison, Envelope, In, Node, Spatial, conjunction
+from layers.queryables import resolve
 from layers.registry import Layer
 
 REGION_PATTERN = re.compile(r"^[1-9][0-9]{5}$")
@@ -34,38 +37,17 @@ class BBox:
 
 @dataclass(frozen=True)
 class FeatureQuery:
-    """A validated page request for one layer."""
+    """A validated page request for one layer: a resolved filter tree and a page window."""
 
     limit: int
     offset: int = 0
-    bbox: BBox | None = None
-    commodities: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    region: str | None = None
-    countries: tuple[str, ...] = ()
-    chinese_stake: bool | None = None
-    """True: only records in which a Chinese company holds a current stake; False: only the others."""
-    abroad: bool | None = None
-    """True: only records outside China; False: only those in China."""
+    filter: Node | None = None
+    """The filter, checked against the layer's queryables (None: every feature)."""
+    link_args: tuple[tuple[str, str], ...] = ()
+    """The filter parameters as they appear in a URL, canonicalised (for next/prev links)."""
 
     def filter_args(self) -> dict[str, str]:
-        """The filter parameters as they appear in a URL (for next/prev links)."""
-        args: dict[str, str] = {}
-        if self.bbox:
-            args["bbox"] = ",".join(repr(v) for v in (self.bbox.minx, self.bbox.miny, self.bbox.maxx, self.bbox.maxy))
-        if self.commodities:
-            args["commodity"] = ",".join(self.commodities)
-        if self.statuses:
-            args["status"] = ",".join(self.statuses)
-        if self.region:
-            args["region"] = self.region
-        if self.countries:
-            args["country"] = ",".join(self.countries)
-        if self.chinese_stake is not None:
-            args["chinese_stake"] = "true" if self.chinese_stake else "false"
-        if self.abroad is not None:
-            args["abroad"] = "true" if self.abroad else "false"
-        return args
+        return dict(self.link_args)
 
 
 def parse_bbox(raw: str) -> BBox:
@@ -195,24 +177,84 @@ def parse_feature_query(
     max_limit: int,
     vocabulary: Vocabulary | None = None,
 ) -> FeatureQuery:
-    """Validate request parameters for ``layer``; raise :class:`InvalidParameter` on the first problem."""
+    """Validate ``/api/v1`` request parameters for ``layer``; raise :class:`InvalidParameter` on the first problem."""
     unknown = sorted(set(args) - KNOWN_PARAMETERS)
     if unknown:
         raise InvalidParameter(
             "Unknown query parameter; this endpoint accepts " + ", ".join(sorted(KNOWN_PARAMETERS)) + "."
         )
     words = vocabulary or Vocabulary.from_codelists(codelists)
-    bbox_raw = args.get("bbox")
-    status_list = STATUS_LISTS[layer.status_codelist]
-    countries, implied_region = parse_countries(args.get("country"), words)
+    nodes, link_args = shortcut_filters(args, layer, codelists, words)
     return FeatureQuery(
         limit=parse_int(args.get("limit"), "limit", default_limit, 1, max_limit),
         offset=parse_int(args.get("offset"), "offset", 0, 0, 10**9),
-        bbox=parse_bbox(bbox_raw) if bbox_raw else None,
-        commodities=parse_codes(args.get("commodity"), "commodity", one_commodity(words)),
-        statuses=parse_codes(args.get("status"), "status", lambda token: words.code_of(status_list, token)),
-        region=parse_region(args.get("region"), codelists["admin_region"], words) or implied_region,
-        countries=countries,
-        chinese_stake=parse_flag(args.get("chinese_stake"), "chinese_stake"),
-        abroad=parse_flag(args.get("abroad"), "abroad"),
+        filter=resolve_filter(conjunction(nodes), layer, words),
+        link_args=tuple(link_args.items()),
     )
+
+
+def resolve_filter(node: Node | None, layer: Layer, vocabulary: Vocabulary) -> Node | None:
+    return None if node is None else resolve(node, layer, vocabulary)
+
+
+def bbox_node(box: BBox, srid: int = 4326) -> Spatial:
+    return Spatial("s_intersects", "geometry", Envelope(box.minx, box.miny, box.maxx, box.maxy, srid))
+
+
+def shortcut_filters(
+    args: Mapping[str, str],
+    layer: Layer,
+    codelists: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    vocabulary: Vocabulary,
+    *,
+    with_bbox: bool = True,
+) -> tuple[list[Node], dict[str, str]]:
+    """The named query-string filters as tree nodes, and their canonical spelling for links.
+
+    ``bbox`` (WGS 84 degrees), ``commodity``, ``status``, ``region``, ``country``,
+    ``chinese_stake`` and ``abroad`` each become one node; ``region`` covers the region's
+    subdivisions and a country name such as Hong Kong stands for its GB/T 2260 region.
+    """
+    nodes: list[Node] = []
+    link: dict[str, str] = {}
+    bbox_raw = args.get("bbox") if with_bbox else None
+    if bbox_raw:
+        box = parse_bbox(bbox_raw)
+        nodes.append(bbox_node(box))
+        link["bbox"] = ",".join(repr(v) for v in (box.minx, box.miny, box.maxx, box.maxy))
+    commodities = parse_codes(args.get("commodity"), "commodity", one_commodity(vocabulary))
+    if commodities:
+        nodes.append(In("commodity", commodities))
+        link["commodity"] = ",".join(commodities)
+    status_list = STATUS_LISTS[layer.status_codelist]
+    statuses = parse_codes(args.get("status"), "status", lambda token: vocabulary.code_of(status_list, token))
+    if statuses:
+        nodes.append(In(layer.status_column, statuses))
+        link["status"] = ",".join(statuses)
+    countries, implied_region = parse_countries(args.get("country"), vocabulary)
+    region = parse_region(args.get("region"), codelists["admin_region"], vocabulary) or implied_region
+    if region:
+        low, high = region_range(region)
+        nodes.append(Between("region_code", low, high))
+        link["region"] = region
+    if countries:
+        nodes.append(In("country_code", countries))
+        link["country"] = ",".join(countries)
+    chinese_stake = parse_flag(args.get("chinese_stake"), "chinese_stake")
+    if chinese_stake is not None:
+        nodes.append(Comparison("chinese_stake", "=", chinese_stake))
+        link["chinese_stake"] = "true" if chinese_stake else "false"
+    abroad = parse_flag(args.get("abroad"), "abroad")
+    if abroad is not None:
+        nodes.append(Comparison("country_code", "<>" if abroad else "=", "CN"))
+        link["abroad"] = "true" if abroad else "false"
+    return nodes, link
+
+
+def region_range(code: str) -> tuple[str, str]:
+    """A GB/T 2260 code covers its own subdivisions: 510000 → 510000..519999, 510100 → 510100..510199."""
+    if code.endswith("0000"):
+        return code, code[:2] + "9999"
+    if code.endswith("00"):
+        return code, code[:4] + "99"
+    return code, code

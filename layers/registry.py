@@ -1,189 +1,118 @@
-"""Layer declarations: one small record per published layer, checked against the database at start-up.
+"""The one door to published layers: :func:`register` a declaration, :func:`get_layer` it back.
 
-A layer names its table, the feature id column, the whitelisted properties (plain columns, plus
-derived values computed only for the rows of the returned page) and which codelist each filter
-draws from. Nothing outside this whitelist can reach SQL.
+A layer is a declaration (one module per layer: ``layers/deposits.py``, ``layers/projects.py``):
+its table, id and geometry, the properties it publishes (plain columns, plus derived values
+computed only for the rows of a returned page), and its **queryables**, the only names a filter
+can reach. :func:`check_layers` compares every declaration with the database at start-up, so a
+renamed column or a lost spatial index stops the app with the layer's name instead of failing on
+the first request. Web concerns (record-page URLs) live in ``web/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Engine, FromClause, Table, exists, func, inspect, literal_column, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import ColumnElement, Engine, FromClause, Table, inspect, text
 from sqlalchemy.sql.elements import Label
 
 from geoplatform.errors import NotFound
-from geoplatform.models import (
-    Company,
-    Deposit,
-    DepositCommodity,
-    Project,
-    deposit_chinese_stake,
-    project_chinese_stake,
-    project_commodity,
-    project_deposit,
-)
+from layers.queryables import Queryable
 
 DerivedColumns = Callable[[FromClause], list[Label]]
+Flag = Callable[[Table], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
 class Layer:
-    """A published layer: a table of point features keyed by a public code."""
+    """A published layer: rows of one table keyed by a public code, with one geometry column."""
 
     name: str
     table: Table
     title_zh: str
     title_en: str
+    description_zh: str
+    description_en: str
     columns: tuple[str, ...]
     """Table columns published as properties, in output order."""
     derived: DerivedColumns
     """Properties computed per returned row (commodity lists, operator names)."""
+    queryables: Mapping[str, Queryable]
     commodity_link: Table
     commodity_fk: str
     status_column: str
     status_codelist: str
-    page_path: str
-    """URL path of a record's HTML page, with ``{code}``."""
-    chinese_stake: FromClause
-    """The view listing the ids of this layer's records with a current Chinese stake."""
+    """The column and codelist a map colours the layer by."""
+    flags: Mapping[str, Flag] = field(default_factory=dict)
+    """Boolean queryables computed from other tables (``chinese_stake``)."""
     internal_columns: tuple[str, ...] = ()
     """Columns the derived properties need that are not published themselves."""
-
-    @property
-    def chinese_stake_ids(self) -> ColumnElement:
-        return self.chinese_stake.c[self.commodity_fk]
+    geometry_column: str = "geom"
+    geometry_type: str = "Point"
+    srid: int = 4326
+    id_name: str = "code"
+    default_sort: tuple[str, ...] = ("id",)
+    """Columns of the stable order every page follows (unique, so paging never repeats or skips)."""
+    min_zoom: int = 0
+    max_zoom: int = 22
+    wfs_type_name: str = ""
+    property_aliases: Mapping[str, str] = field(default_factory=dict)
+    """Other names clients use for a queryable (``geom`` for ``geometry``)."""
 
     @property
     def id_column(self) -> ColumnElement:
-        return self.table.c.code
+        return self.table.c[self.id_name]
 
     @property
     def property_names(self) -> list[str]:
         return [*self.columns, *(label.name for label in self.derived(self.table))]
 
     def check(self, engine: Engine) -> None:
-        """Fail at start-up, with the layer's name, if its table or a column is missing."""
+        """Fail at start-up, naming the layer, when the database does not match the declaration."""
         inspector = inspect(engine)
+        where = f"layer {self.name}"
         if not inspector.has_table(self.table.name):
-            raise RuntimeError(f"layer {self.name}: table {self.table.name} does not exist (run migrations)")
+            raise RuntimeError(f"{where}: table {self.table.name} does not exist (run migrations)")
         existing = {c["name"] for c in inspector.get_columns(self.table.name)}
-        missing = {"id", "code", "geom", self.status_column, *self.columns} - existing
+        queryable_columns = {q.column for q in self.queryables.values() if q.kind == "column" and q.column}
+        wanted = {"id", self.id_name, self.geometry_column, self.status_column, *self.columns, *queryable_columns}
+        missing = wanted - existing
         if missing:
-            raise RuntimeError(f"layer {self.name}: columns missing in {self.table.name}: {sorted(missing)}")
+            raise RuntimeError(f"{where}: columns missing in {self.table.name}: {sorted(missing)}")
+        unknown_flags = {q.name for q in self.queryables.values() if q.kind == "flag"} - set(self.flags)
+        if unknown_flags:
+            raise RuntimeError(f"{where}: flag queryables without an expression: {sorted(unknown_flags)}")
+        with engine.connect() as conn:
+            srid = conn.execute(
+                text("SELECT srid FROM geometry_columns WHERE f_table_name = :t AND f_geometry_column = :c"),
+                {"t": self.table.name, "c": self.geometry_column},
+            ).scalar_one_or_none()
+            indexed = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "JOIN pg_am am ON am.oid = c.relam JOIN pg_attribute a "
+                    "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                    "WHERE i.indrelid = CAST(:t AS regclass) AND a.attname = :c AND am.amname IN ('gist', 'spgist')"
+                ),
+                {"t": self.table.name, "c": self.geometry_column},
+            ).scalar_one()
+        if srid != self.srid:
+            raise RuntimeError(
+                f"{where}: {self.table.name}.{self.geometry_column} has SRID {srid}, declared {self.srid}"
+            )
+        if not indexed:
+            raise RuntimeError(f"{where}: {self.table.name}.{self.geometry_column} has no spatial index")
 
 
-def _deposit_derived(page: FromClause) -> list[Label]:
-    link = DepositCommodity.__table__
-    ordered = func.array_agg(aggregate_order_by(link.c.commodity_code, link.c.role != "primary", link.c.commodity_code))
-    commodities = (
-        select(func.coalesce(ordered, literal_column("ARRAY[]::varchar[]")))
-        .where(link.c.deposit_id == page.c.id)
-        .scalar_subquery()
-    )
-    primary = (
-        select(link.c.commodity_code).where(link.c.deposit_id == page.c.id, link.c.role == "primary").scalar_subquery()
-    )
-    chinese = exists().where(deposit_chinese_stake.c.deposit_id == page.c.id)
-    return [commodities.label("commodities"), primary.label("primary_commodity"), chinese.label("chinese_stake")]
+LAYERS: dict[str, Layer] = {}
 
 
-def _project_derived(page: FromClause) -> list[Label]:
-    company = Company.__table__
-    deposit = Deposit.__table__
-    commodities = (
-        select(
-            func.array_agg(aggregate_order_by(project_commodity.c.commodity_code, project_commodity.c.commodity_code))
-        )
-        .where(project_commodity.c.project_id == page.c.id)
-        .scalar_subquery()
-    )
-    deposits = (
-        select(func.array_agg(aggregate_order_by(deposit.c.code, deposit.c.code)))
-        .select_from(project_deposit.join(deposit, deposit.c.id == project_deposit.c.deposit_id))
-        .where(project_deposit.c.project_id == page.c.id)
-        .scalar_subquery()
-    )
-    operator = select(company.c.name_zh).where(company.c.id == page.c.operator_id).scalar_subquery()
-    operator_en = select(company.c.name_en).where(company.c.id == page.c.operator_id).scalar_subquery()
-    chinese = exists().where(project_chinese_stake.c.project_id == page.c.id)
-    return [
-        commodities.label("commodities"),
-        deposits.label("deposits"),
-        operator.label("operator_zh"),
-        operator_en.label("operator_en"),
-        chinese.label("chinese_stake"),
-    ]
-
-
-DEPOSITS = Layer(
-    name="deposits",
-    table=Deposit.__table__,
-    title_zh="矿产地",
-    title_en="Deposits",
-    columns=(
-        "code",
-        "name_zh",
-        "name_en",
-        "deposit_type",
-        "stage",
-        "size_class",
-        "status",
-        "status_as_of",
-        "region_code",
-        "source",
-        "name",
-        "name_lang",
-        "country_code",
-        "subdivision_code",
-        "subdivision_name",
-    ),
-    derived=_deposit_derived,
-    commodity_link=DepositCommodity.__table__,
-    commodity_fk="deposit_id",
-    status_column="status",
-    status_codelist="development_status",
-    page_path="/deposits/{code}",
-    chinese_stake=deposit_chinese_stake,
-)
-
-PROJECTS = Layer(
-    name="projects",
-    table=Project.__table__,
-    title_zh="开发项目",
-    title_en="Projects",
-    columns=(
-        "code",
-        "name_zh",
-        "name_en",
-        "project_type",
-        "stage",
-        "green_channel",
-        "capacity",
-        "capacity_unit",
-        "investment_cny_100m",
-        "status_as_of",
-        "region_code",
-        "source",
-        "name",
-        "name_lang",
-        "country_code",
-        "subdivision_code",
-        "subdivision_name",
-    ),
-    derived=_project_derived,
-    commodity_link=project_commodity,
-    commodity_fk="project_id",
-    status_column="stage",
-    status_codelist="project_stage",
-    page_path="/projects/{code}",
-    chinese_stake=project_chinese_stake,
-    internal_columns=("operator_id",),
-)
-
-LAYERS: dict[str, Layer] = {layer.name: layer for layer in (DEPOSITS, PROJECTS)}
+def register(layer: Layer) -> Layer:
+    """Publish ``layer``; its name and WFS type name must be new."""
+    if layer.name in LAYERS:
+        raise ValueError(f"layer {layer.name} is registered twice")
+    LAYERS[layer.name] = layer
+    return layer
 
 
 def get_layer(name: str) -> Layer:
@@ -196,3 +125,11 @@ def get_layer(name: str) -> Layer:
 def check_layers(engine: Engine) -> None:
     for layer in LAYERS.values():
         layer.check(engine)
+
+
+# The declarations register themselves when imported; importing them here means every user of
+# the registry sees every layer. (They import this module first, so the names above exist.)
+from layers import deposits, projects  # noqa: E402
+
+DEPOSITS = deposits.LAYER
+PROJECTS = projects.LAYER

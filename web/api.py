@@ -45,7 +45,7 @@ def feature_collection(layer: Layer, query: FeatureQuery) -> str:
     """The FeatureCollection text: members built here, ``features`` spliced in as PostGIS wrote it."""
     settings = context.settings()
     with context.read_engine().connect() as conn:
-        page = fetch_page(conn, layer, query, settings.count_limit)
+        page = fetch_page(conn, layer, query, settings.count_timeout_ms)
     links = [{"rel": "self", "type": GEOJSON, "href": _page_url(layer, query, query.offset)}]
     if page.has_more:
         links.append({"rel": "next", "type": GEOJSON, "href": _page_url(layer, query, query.offset + query.limit)})

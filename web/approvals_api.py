@@ -16,8 +16,7 @@ from flask import Blueprint, Response, request
 
 from geoplatform.approvals import service, statistics
 from geoplatform.errors import InvalidParameter
-from layers.features_sql import region_range
-from layers.query import one_commodity, parse_codes, parse_countries, parse_region
+from layers.query import one_commodity, parse_codes, parse_countries, parse_region, region_range
 from web import context
 from web.api import check_code
 from web.auth import current_account, require_role

@@ -23,6 +23,8 @@ from web.i18n import current_language, label, record_name, t
 bp = Blueprint("pages", __name__)
 
 MAP_FEATURE_LIMIT = 5000
+RECORD_PAGES = {"deposits": "/deposits/", "projects": "/projects/"}
+"""Where a layer's record pages live (a web concern, so not part of the layer declaration)."""
 """Features embedded in the map page per layer; larger catalogues will be drawn from vector tiles."""
 
 MAP_FILTERS = ("commodity", "country", "region", "abroad", "chinese_stake")
@@ -69,7 +71,7 @@ def _map_query(layer: Layer, filters: dict[str, str]) -> FeatureQuery:
 
 def _layer_collection(layer: Layer, query: FeatureQuery | None = None) -> tuple[dict[str, Any], bool]:
     with context.read_engine().connect() as conn:
-        page = fetch_page(conn, layer, query or FeatureQuery(limit=MAP_FEATURE_LIMIT), count_limit=0)
+        page = fetch_page(conn, layer, query or FeatureQuery(limit=MAP_FEATURE_LIMIT), count_budget_ms=0)
     return {"type": "FeatureCollection", "features": json.loads(page.features_json)}, page.has_more
 
 
@@ -103,7 +105,7 @@ def index() -> str:
             name=t(layer.name),
             status_property=layer.status_column,
             status_list=layer.status_codelist,
-            page_prefix=layer.page_path.replace("{code}", ""),
+            page_prefix=RECORD_PAGES[layer.name],
             labels=labels,
             radius=radius,
             outline=outline,
@@ -149,7 +151,7 @@ def _approval_layer(fmap: folium.Map, labels: dict[str, Any], projects: dict[str
         name=t("approval_layer"),
         status_property="timetable",
         status_list="timetable",
-        page_prefix=PROJECTS.page_path.replace("{code}", ""),
+        page_prefix=RECORD_PAGES[PROJECTS.name],
         labels=labels,
         radius=9,
         outline="#263238",
