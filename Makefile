@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# ogctests pins pytest<9 and older validators than the suite uses: it lives in a venv of its own,
+# and tests/test_ogctests.py runs it as a separate process against a live server.
+OGCTESTS_VENV ?= .venv-ogctests
+OGCTESTS_STAMP := $(OGCTESTS_VENV)/.installed-stamp
 
 .PHONY: demo test setup setup-test system-demo system-test lint bench serve clean
 
@@ -15,7 +19,7 @@ test: setup-test ## install what is missing, then lint and run the whole test su
 
 # System packages first (a fresh machine may lack python3-venv), then the virtual environment.
 setup: system-demo $(STAMP)
-setup-test: system-test $(STAMP)
+setup-test: system-test $(STAMP) $(OGCTESTS_STAMP)
 
 system-demo:
 	bash scripts/setup-system.sh demo
@@ -29,6 +33,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,serve]'
 	touch $(STAMP)
 
+$(OGCTESTS_STAMP):
+	$(PYTHON) -m venv $(OGCTESTS_VENV)
+	$(OGCTESTS_VENV)/bin/pip install --quiet --upgrade pip
+	$(OGCTESTS_VENV)/bin/pip install --quiet ogctests==0.1.15
+	touch $(OGCTESTS_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -41,4 +51,4 @@ bench: setup-test ## 1,000,000 deposits: API pages against raw SQL; CSV import a
 	$(BIN)/python bench/bench_import.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OGCTESTS_VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -15,6 +15,8 @@ from typing import Any
 
 from geoplatform.errors import InvalidParameter
 from geoplatform.vocabulary import ValueProblem, Vocabulary
+from layers.cql2_filter import FilterCRS, parse_filter
+from layers.crs import CRS, CRS84, parse_crs
 from layers.filter_tree import Between, Comparison, Envelope, In, Node, Spatial, conjunction
 from layers.queryables import resolve
 from layers.registry import Layer
@@ -258,3 +260,135 @@ def region_range(code: str) -> tuple[str, str]:
     if code.endswith("00"):
         return code, code[:4] + "99"
     return code, code
+
+
+ITEMS_PARAMETERS = frozenset(
+    {
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "datetime",
+        "filter",
+        "filter-lang",
+        "filter-crs",
+        "limit",
+        "offset",
+        "f",
+        "lang",
+        "commodity",
+        "status",
+        "region",
+        "country",
+        "chinese_stake",
+        "abroad",
+    }
+)
+"""What ``/ogcapi/collections/{id}/items`` accepts besides one parameter per queryable."""
+
+
+@dataclass(frozen=True)
+class ItemsRequest:
+    query: FeatureQuery
+    crs: CRS
+
+
+def parse_items_query(
+    args: Mapping[str, str],
+    layer: Layer,
+    codelists: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    vocabulary: Vocabulary,
+    *,
+    default_limit: int,
+    max_limit: int,
+) -> ItemsRequest:
+    """OGC API – Features items parameters (Parts 1-3) → a query and the output CRS.
+
+    ``bbox`` is read in ``bbox-crs`` (default CRS84) with that CRS's axis order, filter literals in
+    ``filter-crs``; each queryable may also be given as a parameter of its own (``?stage=mining``).
+    Anything else is a 400 that lists what is accepted.
+    """
+    queryable_parameters = {name for name, q in layer.queryables.items() if q.type != "geometry"}
+    unknown = set(args) - ITEMS_PARAMETERS - queryable_parameters
+    if unknown:
+        accepted = ", ".join(sorted(ITEMS_PARAMETERS | queryable_parameters))
+        raise InvalidParameter(f"Unknown query parameter; this endpoint accepts: {accepted}.")
+    output_crs = parse_crs(args["crs"], "crs") if args.get("crs") else CRS84
+    nodes, _ = shortcut_filters(args, layer, codelists, vocabulary, with_bbox=False)
+    if args.get("bbox"):
+        bbox_crs = parse_crs(args["bbox-crs"], "bbox-crs") if args.get("bbox-crs") else CRS84
+        nodes.append(parse_ogc_bbox(args["bbox"], bbox_crs))
+    elif args.get("bbox-crs"):
+        parse_crs(args["bbox-crs"], "bbox-crs")
+    if args.get("datetime"):
+        nodes.append(parse_datetime(args["datetime"], layer))
+    for name in sorted(queryable_parameters & set(args)):
+        if name in ITEMS_PARAMETERS:
+            continue
+        queryable = layer.queryables[name]
+        values = (
+            [part for part in args[name].split(",") if part.strip()] if queryable.type == "string" else [args[name]]
+        )
+        parsed = tuple(queryable.parse_text(value) for value in values)
+        if parsed:
+            nodes.append(Comparison(name, "=", parsed[0]) if len(parsed) == 1 else In(name, parsed))
+    if args.get("filter"):
+        filter_crs = parse_crs(args["filter-crs"], "filter-crs") if args.get("filter-crs") else CRS84
+        nodes.append(
+            parse_filter(args["filter"], args.get("filter-lang"), FilterCRS(filter_crs.srid, filter_crs.y_first))
+        )
+    elif args.get("filter-lang") or args.get("filter-crs"):
+        raise InvalidParameter("Parameters 'filter-lang' and 'filter-crs' need a 'filter'.")
+    query = FeatureQuery(
+        limit=parse_int(args.get("limit"), "limit", default_limit, 1, max_limit),
+        offset=parse_int(args.get("offset"), "offset", 0, 0, 10**9),
+        filter=resolve_filter(conjunction(nodes), layer, vocabulary),
+    )
+    return ItemsRequest(query, output_crs)
+
+
+def parse_ogc_bbox(raw: str, crs: CRS) -> Spatial:
+    """``minx,miny,maxx,maxy`` (or six numbers with heights) in ``crs`` and its axis order."""
+    parts = raw.split(",")
+    message = "Parameter 'bbox' must be four (or six) comma-separated numbers, lower corner first."
+    if len(parts) not in (4, 6):
+        raise InvalidParameter(message)
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        raise InvalidParameter(message) from None
+    if not all(math.isfinite(v) for v in numbers):
+        raise InvalidParameter(message)
+    half = len(numbers) // 2
+    a1, b1, a2, b2 = numbers[0], numbers[1], numbers[half], numbers[half + 1]
+    x1, y1, x2, y2 = (b1, a1, b2, a2) if crs.y_first else (a1, b1, a2, b2)
+    degrees = crs.srid in (4326, 4490)
+    if degrees and not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
+        raise InvalidParameter("Parameter 'bbox' is outside -180..180 longitude or -90..90 latitude.")
+    if y1 > y2 or x1 > x2:
+        raise InvalidParameter("Parameter 'bbox' must give the lower corner first.")
+    return Spatial("s_intersects", "geometry", Envelope(x1, y1, x2, y2, crs.srid))
+
+
+def parse_datetime(raw: str, layer: Layer) -> Node:
+    """``datetime``: an instant or an interval (``a/b``, ``../b``, ``a/..``) on the layer's date."""
+    name = layer.temporal_property
+    if name is None:
+        raise InvalidParameter("This collection has no temporal property to filter by 'datetime'.")
+    queryable = layer.queryables[name]
+    text = raw.strip()
+    message = "Parameter 'datetime' must be a date or date-time (RFC 3339) or an interval start/end with '..' open."
+    try:
+        if "/" not in text:
+            return Comparison(name, "=", queryable.coerce(text))
+        start, _, end = text.partition("/")
+        low = None if start in ("", "..") else queryable.coerce(start)
+        high = None if end in ("", "..") else queryable.coerce(end)
+    except InvalidParameter:
+        raise InvalidParameter(message) from None
+    if low is None and high is None:
+        raise InvalidParameter(message)
+    if low is not None and high is not None:
+        if low > high:  # type: ignore[operator]
+            raise InvalidParameter("Parameter 'datetime' has its end before its start.")
+        return Between(name, low, high)
+    return Comparison(name, ">=", low) if low is not None else Comparison(name, "<=", high)  # type: ignore[arg-type]

@@ -56,6 +56,8 @@ class Layer:
     min_zoom: int = 0
     max_zoom: int = 22
     wfs_type_name: str = ""
+    temporal_property: str | None = "status_as_of"
+    """The date ``datetime`` filters on (OGC API – Features)."""
     property_aliases: Mapping[str, str] = field(default_factory=dict)
     """Other names clients use for a queryable (``geom`` for ``geometry``)."""
 

@@ -26,6 +26,8 @@ HTTP_CODES = {
 
 
 def wants_json() -> bool:
+    if request.path.startswith("/ogcapi"):
+        return request.args.get("f") != "html"
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
