@@ -33,9 +33,11 @@ def test_every_write_bumps_the_data_version_and_the_next_page_recounts(write_app
     assert before > 2
     with fresh_engine.connect() as conn:
         version = current_version(conn)
-    code = fresh_engine.connect().execute(
-        text("SELECT code FROM deposit WHERE status = 'producing' ORDER BY code LIMIT 1")
-    ).scalar_one()
+    code = (
+        fresh_engine.connect()
+        .execute(text("SELECT code FROM deposit WHERE status = 'producing' ORDER BY code LIMIT 1"))
+        .scalar_one()
+    )
     response = client.patch(f"/api/v1/deposits/{code}", json=CHANGE, headers=basic(EDITOR))
     assert response.status_code == 200, response.data
     with fresh_engine.connect() as conn:
