@@ -24,9 +24,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    FromClause,
     Integer,
     Select,
     String,
+    Subquery,
     Text,
     bindparam,
     cast,
@@ -38,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
-from layers.counts import cached_count, freeze, version_column
+from layers.counts import cached_count, current_version, freeze, version_column
 from layers.crs import CRS, CRS84
 from layers.filter_sql import bind_values, compile_structure
 from layers.filter_tree import lift
@@ -49,7 +51,7 @@ from layers.registry import LAYERS, Layer
 @dataclass(frozen=True)
 class FeaturePage:
     features_json: str
-    """The JSON array of features, as PostGIS wrote it."""
+    """The encoded features as PostGIS wrote them (a JSON array, or GML members)."""
     number_returned: int
     has_more: bool
     number_matched: int | None
@@ -117,26 +119,48 @@ def _feature_object(layer: Layer, page, crs: CRS = CRS84) -> ColumnElement:  # t
     )
 
 
-@lru_cache(maxsize=1024)
-def page_statement(layer_name: str, structure: Hashable, crs: CRS = CRS84) -> Select:
-    """One row: (features as JSON text, rows fetched ≤ limit + 1, data version)."""
-    layer = LAYERS[layer_name]
+Sort = tuple[tuple[str, bool], ...]
+"""``((queryable, descending), …)``: the requested order; the id always follows, so paging is stable."""
+
+
+def matched_page(layer: Layer, structure: Hashable, sort: Sort = ()) -> Subquery:
+    """The matching half shared by every encoder: one page of rows, numbered ``rn`` in page order.
+
+    The rows are ordered and cut in the inner query (the index on the order serves); the outer
+    numbering repeats the order over at most ``limit + 1`` rows, so encoders aggregate by ``rn``.
+    """
     t = layer.table
+    sort_columns = [layer.queryables[name].column for name, _ in sort]
+    wanted = {"id", layer.geometry_column, *layer.columns, *layer.internal_columns, *sort_columns}
+
+    def order(source: FromClause) -> list[ColumnElement]:
+        keys = [
+            source.c[column].desc() if descending else source.c[column]
+            for column, (_, descending) in zip(sort_columns, sort, strict=True)
+        ]
+        return [*keys, source.c.id]
+
     matched = (
-        select(*_page_columns(layer))
+        select(*[column for column in t.c if column.name in wanted])
         .where(where_clause(layer, structure))
-        .order_by(t.c.id)
+        .order_by(*order(t))
         .limit(bindparam("fetch", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
         .subquery("matched")
     )
-    numbered = select(matched, func.row_number().over(order_by=matched.c.id).label("rn")).subquery("page")
+    return select(matched, func.row_number().over(order_by=order(matched)).label("rn")).subquery("page")
+
+
+@lru_cache(maxsize=1024)
+def page_statement(layer_name: str, structure: Hashable, crs: CRS = CRS84, sort: Sort = ()) -> Select:
+    """One row: (features as JSON text, rows fetched ≤ limit + 1, data version)."""
+    layer = LAYERS[layer_name]
+    numbered = matched_page(layer, structure, sort)
     rows = select(
         _feature_object(layer, numbered, crs).label("feature"),
-        numbered.c.id,
         numbered.c.rn,
     ).subquery("feature_row")
-    features = func.json_agg(aggregate_order_by(rows.c.feature, rows.c.id)).filter(
+    features = func.json_agg(aggregate_order_by(rows.c.feature, rows.c.rn)).filter(
         rows.c.rn <= bindparam("limit", type_=Integer)
     )
     return select(
@@ -162,20 +186,36 @@ def feature_statement(layer_name: str, crs: CRS = CRS84) -> Select:
 
 
 def fetch_page(
-    conn: Connection, layer: Layer, query: FeatureQuery, count_budget_ms: int, crs: CRS = CRS84
+    conn: Connection,
+    layer: Layer,
+    query: FeatureQuery,
+    count_budget_ms: int,
+    crs: CRS = CRS84,
+    statement: Select | None = None,
 ) -> FeaturePage:
-    """Run the page query; when the page does not tell the total itself, the cached exact count."""
-    structure, filter_values = structure_of(query)
+    """Run a page statement (GeoJSON unless another encoder's is given); when the page does not
+    tell the total itself, the cached exact count."""
+    structure = structure_of(query)[0]
     values = parameters(query)
-    features_json, fetched, version = conn.execute(page_statement(layer.name, structure, crs), values).one()
+    statement = statement if statement is not None else page_statement(layer.name, structure, crs, query.sort)
+    body, fetched, version = conn.execute(statement, values).one()
     returned = min(fetched, query.limit)
     has_more = fetched > query.limit
     if not has_more and (returned or query.offset == 0):
         # The last page tells the total for free.
-        return FeaturePage(features_json, returned, has_more, query.offset + returned)
+        return FeaturePage(body, returned, has_more, query.offset + returned)
+    return FeaturePage(body, returned, has_more, count_matches(conn, layer, query, count_budget_ms, version))
+
+
+def count_matches(
+    conn: Connection, layer: Layer, query: FeatureQuery, count_budget_ms: int, version: int | None = None
+) -> int | None:
+    """The exact number of matches (cached per data version), None when it cannot be had in time."""
+    structure, filter_values = structure_of(query)
+    if version is None:
+        version = current_version(conn)
     key = (layer.name, structure, freeze(filter_values))
-    total = cached_count(conn, key, count_statement(layer.name, structure), filter_values, version, count_budget_ms)
-    return FeaturePage(features_json, returned, has_more, total)
+    return cached_count(conn, key, count_statement(layer.name, structure), filter_values, version, count_budget_ms)
 
 
 def fetch_feature(conn: Connection, layer: Layer, code: str, crs: CRS = CRS84) -> str | None:

@@ -47,6 +47,8 @@ class FeatureQuery:
     """The filter, checked against the layer's queryables (None: every feature)."""
     link_args: tuple[tuple[str, str], ...] = ()
     """The filter parameters as they appear in a URL, canonicalised (for next/prev links)."""
+    sort: tuple[tuple[str, bool], ...] = ()
+    """``((queryable, descending), …)`` before the id order (WFS SORTBY)."""
 
     def filter_args(self) -> dict[str, str]:
         return dict(self.link_args)

@@ -13,7 +13,7 @@ from geoplatform.codelists import load_codelists
 from geoplatform.config import Settings, load_settings
 from geoplatform.database import open_database
 from layers.registry import check_layers
-from web import api, approvals_api, approvals_pages, auth, errors, i18n, import_pages, ogcapi, pages
+from web import api, approvals_api, approvals_pages, auth, errors, i18n, import_pages, ogcapi, pages, wfs
 
 csrf = CSRFProtect()
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(ogcapi.bp)
+    app.register_blueprint(wfs.bp)
     app.register_blueprint(approvals_api.bp)
     app.register_blueprint(approvals_pages.bp)
     app.register_blueprint(import_pages.bp)

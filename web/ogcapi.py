@@ -14,11 +14,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
-from sqlalchemy import func, select
 
 from geoplatform.errors import InvalidParameter, NotFound
-from layers.counts import COUNTS, UNKNOWN, current_version
 from layers.crs import CRS84, SUPPORTED
+from layers.extents import layer_extent
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import parse_items_query
 from layers.registry import LAYERS, Layer, get_layer
@@ -150,23 +149,8 @@ def api() -> Response:
 
 # -- collections ------------------------------------------------------------------------------------
 def _extent(layer: Layer) -> list[float]:
-    """The layer's bounding box in CRS84, kept per data version (ST_Extent reads every row)."""
     with context.read_engine().connect() as conn:
-        key = (conn.engine.url, current_version(conn), "extent", layer.name)
-        found = COUNTS.get(key)
-        if found is not UNKNOWN:
-            return found
-        box = conn.execute(
-            select(
-                func.ST_XMin(func.ST_Extent(layer.table.c.geom)),
-                func.ST_YMin(func.ST_Extent(layer.table.c.geom)),
-                func.ST_XMax(func.ST_Extent(layer.table.c.geom)),
-                func.ST_YMax(func.ST_Extent(layer.table.c.geom)),
-            )
-        ).one()
-    extent = [round(v, 6) for v in box] if box[0] is not None else [-180.0, -90.0, 180.0, 90.0]
-    COUNTS.put(key, extent)  # type: ignore[arg-type]
-    return extent
+        return layer_extent(conn, layer)
 
 
 def collection_document(layer: Layer) -> dict[str, Any]:
