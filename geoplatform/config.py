@@ -71,6 +71,9 @@ class Settings:
         "filter and data version, so paging through one query counts once; a count that does not "
         "finish in time is reported as unknown (0: never count beyond the last page).",
     )
+    max_tile_features: int = _setting(
+        20000, "Most points one vector tile carries above the cluster zoom (in id order)."
+    )
     statement_timeout_ms: int = _setting(
         15000, "PostgreSQL statement_timeout for the web app's queries, in milliseconds."
     )

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -168,6 +169,30 @@ data_version = Table(
 )
 """One row whose ``version`` every write to a published table bumps (triggers of migration 0007):
 the key of every cache derived from the data."""
+
+tile_cluster = Table(
+    "tile_cluster",
+    Base.metadata,
+    Column("layer", String(40), primary_key=True),
+    Column("z", SmallInteger, primary_key=True),
+    Column("cx", Integer, primary_key=True),
+    Column("cy", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("counts", JSONB, nullable=False),
+)
+"""Points of a layer aggregated per zoom level into grid cells (8 × 8 per tile), for low-zoom tiles."""
+
+tile_cluster_state = Table(
+    "tile_cluster_state",
+    Base.metadata,
+    Column("layer", String(40), primary_key=True),
+    Column("data_version", BigInteger, nullable=False),
+    Column("built_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("seconds", Float, nullable=False),
+)
+"""The data version each layer's cluster grid was built from."""
 
 CODELIST_TABLES: dict[str, Table] = {
     t.name: t

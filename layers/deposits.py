@@ -75,6 +75,21 @@ LAYER = register(
         status_codelist="development_status",
         flags={"chinese_stake": lambda t: t.c.id.in_(select(deposit_chinese_stake.c.deposit_id))},
         wfs_type_name="deposits",
+        tile_properties=(
+            "code",
+            "name_zh",
+            "name_en",
+            "name",
+            "status",
+            "size_class",
+            "country_code",
+            "primary_commodity",
+            "chinese_stake",
+        ),
+        cluster_category_sql=(
+            "(SELECT dc.commodity_code FROM deposit_commodity dc"
+            " WHERE dc.deposit_id = deposit.id AND dc.role = 'primary')"
+        ),
         property_aliases={"geom": "geometry"},
     )
 )

@@ -85,6 +85,19 @@ LAYER = register(
         flags={"chinese_stake": lambda t: t.c.id.in_(select(project_chinese_stake.c.project_id))},
         internal_columns=("operator_id",),
         wfs_type_name="projects",
+        tile_properties=(
+            "code",
+            "name_zh",
+            "name_en",
+            "name",
+            "stage",
+            "green_channel",
+            "country_code",
+            "chinese_stake",
+        ),
+        cluster_category_sql=(
+            "(SELECT min(pc.commodity_code) FROM project_commodity pc WHERE pc.project_id = project.id)"
+        ),
         property_aliases={"geom": "geometry"},
     )
 )

@@ -56,6 +56,12 @@ class Layer:
     min_zoom: int = 0
     max_zoom: int = 22
     wfs_type_name: str = ""
+    tile_properties: tuple[str, ...] = ()
+    """Properties a vector tile carries per point (columns or derived values): the essentials."""
+    cluster_max_zoom: int = 7
+    """Highest zoom whose tiles hold grid clusters instead of points."""
+    cluster_category_sql: str = "NULL"
+    """SQL (over the layer's table) of the code a cluster counts by besides the status column."""
     temporal_property: str | None = "status_as_of"
     """The date ``datetime`` filters on (OGC API – Features)."""
     property_aliases: Mapping[str, str] = field(default_factory=dict)

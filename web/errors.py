@@ -28,7 +28,8 @@ HTTP_CODES = {
 def wants_json() -> bool:
     if request.path.startswith("/ogcapi"):
         return request.args.get("f") != "html"
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    machine = ("/api/", "/tiles/")
+    return request.path.startswith(machine) or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(status: int, code: str, description: str) -> Response:

@@ -173,6 +173,12 @@ def collection_document(layer: Layer) -> dict[str, Any]:
             {"rel": "items", "type": GEOJSON, "title": _title(layer), "href": items},
             {"rel": "items", "type": HTML, "title": _title(layer) + " (HTML)", "href": items + "?f=html"},
             {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                "type": JSON,
+                "title": "Vector tiles",
+                "href": url_for("tiles.tilesets", collection_id=layer.name, _external=True),
+            },
+            {
                 "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                 "type": SCHEMA_JSON,
                 "title": "Queryables",

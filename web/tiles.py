@@ -1,0 +1,157 @@
+"""Vector tiles: ``/tiles/{collectionId}/{z}/{x}/{y}.mvt`` and the OGC API – Tiles paths
+(``/ogcapi/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}``).
+
+One ``ST_AsMVT`` query per tile (``layers.tiles_sql``); clusters at low zoom, points above. Tiles
+are kept in memory per data version and filter, and carry an ETag built from both, so a client
+revalidates with ``If-None-Match`` and gets a 304 until the data changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request, url_for
+
+from geoplatform.errors import InvalidParameter, NotFound
+from layers.clusters import ensure_grid
+from layers.counts import CountCache, current_version, freeze
+from layers.features_sql import NO_FILTER, structure_of
+from layers.query import parse_items_query
+from layers.registry import Layer, get_layer
+from layers.tiles_sql import filtered_clusters_statement, grid_clusters_statement, points_statement
+from web import context
+
+bp = Blueprint("tiles", __name__)
+
+MVT = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22
+TILES = CountCache(size=4096)
+NOT_FOR_TILES = frozenset({"bbox", "bbox-crs", "crs", "limit", "offset", "filter-crs"})
+WEB_MERCATOR_QUAD = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+
+
+def _layer(collection_id: str) -> Layer:
+    try:
+        return get_layer(collection_id)
+    except NotFound:
+        raise NotFound("There is no collection with that id; see /ogcapi/collections.") from None
+
+
+def _filters(layer: Layer) -> Any:
+    args = request.args.to_dict(flat=True)
+    refused = sorted(NOT_FOR_TILES & set(args))
+    if refused:
+        raise InvalidParameter("Tiles take filters only (no bbox, crs, limit or offset).")
+    settings = context.settings()
+    return parse_items_query(
+        args, layer, context.codelists(), context.vocabulary(), default_limit=1, max_limit=settings.max_limit
+    ).query
+
+
+def tile_response(layer: Layer, z: int, x: int, y: int) -> Response:
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise NotFound(f"There is no such tile: zoom is 0 to {MAX_ZOOM}, column and row 0 to 2^zoom - 1.")
+    query = _filters(layer)
+    structure, values = structure_of(query)
+    engine = context.read_engine()
+    with engine.connect() as conn:
+        version = current_version(conn)
+        key = (conn.engine.url, version, layer.name, z, x, y, structure, freeze(values))
+        tag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        if request.if_none_match.contains(tag):
+            return _headers(Response(status=304), tag)
+        body = TILES.get(key)
+        if not isinstance(body, bytes):
+            body = _render(conn, layer, z, x, y, structure, values, version)
+            TILES.put(key, body)  # type: ignore[arg-type]
+    return _headers(Response(body, mimetype=MVT), tag)
+
+
+def _render(conn: Any, layer: Layer, z: int, x: int, y: int, structure: Any, values: dict, version: int) -> bytes:
+    params = {**values, "z": z, "x": x, "y": y}
+    if z <= layer.cluster_max_zoom:
+        if structure == NO_FILTER:
+            ensure_grid(context.engine(), layer, version)
+            statement = grid_clusters_statement(layer.name)
+        else:
+            statement = filtered_clusters_statement(layer.name, structure)
+    else:
+        statement = points_statement(layer.name, structure)
+        params["cap"] = context.settings().max_tile_features
+    return bytes(conn.execute(statement, params).scalar_one() or b"")
+
+
+def _headers(response: Response, tag: str) -> Response:
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/tiles/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
+def tile(collection_id: str, z: int, x: int, y: int) -> Response:
+    return tile_response(_layer(collection_id), z, x, y)
+
+
+@bp.get("/ogcapi/collections/<collection_id>/tiles/WebMercatorQuad/<int:tile_matrix>/<int:tile_row>/<int:tile_col>")
+def ogc_tile(collection_id: str, tile_matrix: int, tile_row: int, tile_col: int) -> Response:
+    return tile_response(_layer(collection_id), tile_matrix, tile_col, tile_row)
+
+
+def _tileset(layer: Layer) -> dict[str, Any]:
+    base = url_for("tiles.tileset", collection_id=layer.name, _external=True)
+    return {
+        "title": f"{layer.title_en} / {layer.title_zh}",
+        "dataType": "vector",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": WEB_MERCATOR_QUAD,
+        "links": [
+            {"rel": "self", "type": "application/json", "href": base},
+            {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                "type": "application/json",
+                "href": WEB_MERCATOR_QUAD,
+            },
+            {
+                "rel": "item",
+                "type": MVT,
+                "templated": True,
+                "href": base + "/{tileMatrix}/{tileRow}/{tileCol}",
+            },
+        ],
+        "tileMatrixSetLimits": [
+            {"tileMatrix": str(z), "minTileRow": 0, "maxTileRow": 2**z - 1, "minTileCol": 0, "maxTileCol": 2**z - 1}
+            for z in range(layer.min_zoom, min(layer.max_zoom, MAX_ZOOM) + 1)
+        ],
+        "layers": [
+            {
+                "id": layer.name,
+                "dataType": "vector",
+                "geometryDimension": 0,
+                "minTileMatrix": str(layer.min_zoom),
+                "maxTileMatrix": str(min(layer.max_zoom, MAX_ZOOM)),
+                "description": (
+                    f"Grid clusters (count, c_<category>, s_<status>) up to zoom {layer.cluster_max_zoom}, "
+                    "points above."
+                ),
+            }
+        ],
+    }
+
+
+@bp.get("/ogcapi/collections/<collection_id>/tiles")
+def tilesets(collection_id: str) -> Response:
+    layer = _layer(collection_id)
+    body = {"tilesets": [_tileset(layer)], "links": [{"rel": "self", "href": request.base_url}]}
+    return context_json(body)
+
+
+@bp.get("/ogcapi/collections/<collection_id>/tiles/WebMercatorQuad")
+def tileset(collection_id: str) -> Response:
+    return context_json(_tileset(_layer(collection_id)))
+
+
+def context_json(body: Any) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
