@@ -13,7 +13,20 @@ from geoplatform.codelists import load_codelists
 from geoplatform.config import Settings, load_settings
 from geoplatform.database import open_database
 from layers.registry import check_layers
-from web import api, approvals_api, approvals_pages, auth, errors, i18n, import_pages, ogcapi, pages, tiles, wfs
+from web import (
+    api,
+    approvals_api,
+    approvals_pages,
+    auth,
+    downloads,
+    errors,
+    i18n,
+    import_pages,
+    ogcapi,
+    pages,
+    tiles,
+    wfs,
+)
 
 csrf = CSRFProtect()
 
@@ -64,6 +77,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(ogcapi.bp)
     app.register_blueprint(wfs.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(downloads.bp)
     app.register_blueprint(approvals_api.bp)
     app.register_blueprint(approvals_pages.bp)
     app.register_blueprint(import_pages.bp)

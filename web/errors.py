@@ -28,7 +28,7 @@ HTTP_CODES = {
 def wants_json() -> bool:
     if request.path.startswith("/ogcapi"):
         return request.args.get("f") != "html"
-    machine = ("/api/", "/tiles/")
+    machine = ("/api/", "/tiles/", "/downloads/")
     return request.path.startswith(machine) or request.accept_mimetypes.best == "application/json"
 
 

@@ -275,6 +275,7 @@ def items(collection_id: str) -> Response:
             "href": url_for("ogcapi.collection", collection_id=layer.name, _external=True),
         },
     ]
+    links += _downloads(layer)
     if page.has_more:
         links.append({"rel": "next", "type": GEOJSON, "title": "Next page", "href": _next(query.offset + query.limit)})
     if query.offset > 0:
@@ -300,6 +301,30 @@ def items(collection_id: str) -> Response:
     response.headers["Content-Crs"] = f"<{parsed.crs.uri}>"
     response.headers["Link"] = _link_header(links)
     return response
+
+
+DOWNLOADS = {
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+    "gpkg": "application/geopackage+sqlite3",
+    "shp": "application/zip",
+    "kml": "application/vnd.google-earth.kml+xml",
+}
+
+
+def _downloads(layer: Layer) -> list[dict[str, str]]:
+    """``enclosure`` links: every match of this query (no paging) as a file."""
+    args = {k: v for k, v in request.args.to_dict(flat=True).items() if k not in ("limit", "offset", "f", "lang")}
+    query = ("?" + urlencode(args)) if args else ""
+    return [
+        {
+            "rel": "enclosure",
+            "type": mimetype,
+            "title": f"All matches ({kind})",
+            "href": url_for("downloads.download", collection_id=layer.name, kind=kind, _external=True) + query,
+        }
+        for kind, mimetype in DOWNLOADS.items()
+    ]
 
 
 def _next(offset: int) -> str:
