@@ -51,3 +51,30 @@ def test_the_rule_checker_sees_lazy_imports(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from web.app import create_app\n    import etl.load\n")
     assert imported_packages(module) == {"web", "etl"}
+
+
+def _web_modules_imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("web."):
+                names.add(node.module.split(".")[1])
+            elif node.module == "web":
+                names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith("web."))
+    return names
+
+
+def test_web_blueprints_share_a_floor_and_never_import_one_another() -> None:
+    blueprints = {
+        path.stem for path in (ROOT / "web").glob("*.py") if "Blueprint(" in path.read_text(encoding="utf-8")
+    }
+    assert {"api", "ogcapi", "wfs", "tiles", "downloads", "pages"} <= blueprints
+    offenders = []
+    for name in sorted(blueprints):
+        wrong = _web_modules_imported(ROOT / "web" / f"{name}.py") & (blueprints - {name})
+        if wrong:
+            offenders.append(f"web/{name}.py imports {', '.join(sorted(wrong))}")
+    assert not offenders, "; ".join(offenders)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,22 +17,18 @@ from sqlalchemy import select
 from geoplatform.catalogue import EDITABLE_FIELDS, feature_etag, update_record
 from geoplatform.catalogue import owners as catalogue_owners
 from geoplatform.errors import InvalidParameter, NotFound
-from geoplatform.models import CODE_PATTERN
 from layers.basemap import basemap_features, basemap_version, parse_basemap_query
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import FeatureQuery, parse_feature_query
 from layers.registry import LAYERS, Layer, get_layer
 from web import context
-from web.auth import require_role
+from web.access import require_role
+from web.floor import GEOJSON, check_code, json_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-GEOJSON = "application/geo+json"
-CODE_RE = re.compile(CODE_PATTERN)
 
-
-def _json(body: Any, status: int = 200, mimetype: str = "application/json") -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status, mimetype=mimetype)
+_json = json_response
 
 
 def _page_url(layer: Layer, query: FeatureQuery, offset: int) -> str:
@@ -64,14 +59,6 @@ def feature_collection(layer: Layer, query: FeatureQuery) -> str:
     members["links"] = links
     head = json.dumps(members, ensure_ascii=False)
     return head[:-1] + ', "features": ' + page.features_json + "}"
-
-
-def check_code(code: str) -> str:
-    if not CODE_RE.fullmatch(code):
-        raise InvalidParameter(
-            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' (e.g. DEP-JINCHUAN)."
-        )
-    return code
 
 
 def _feature_response(layer: Layer, code: str) -> Response:

@@ -6,9 +6,7 @@ Reads are public; every write needs the editor role and names the ``version`` it
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any
 
@@ -16,75 +14,20 @@ from flask import Blueprint, Response, request
 
 from geoplatform.approvals import service, statistics
 from geoplatform.errors import InvalidParameter
-from layers.query import one_commodity, parse_codes, parse_countries, parse_region, region_range
 from web import context
-from web.api import check_code
-from web.auth import current_account, require_role
+from web.access import current_account, require_role
+from web.board import BOARD_FIELDS, ITEM_FIELDS, board_csv, board_rows, jsonable
+from web.floor import check_code
 
 bp = Blueprint("approvals_api", __name__, url_prefix="/api/v1")
 
-ITEM_FIELDS = (
-    "kind",
-    "kind_zh",
-    "kind_en",
-    "status",
-    "authority",
-    "authority_level",
-    "submitted_on",
-    "accepted_on",
-    "decided_on",
-    "document_number",
-    "statutory_due_on",
-    "target_on",
-    "target_reason",
-    "effective_due_on",
-    "effective_target_on",
-    "paused_days",
-    "timetable",
-    "timetable_days",
-    "gate",
-    "notes",
-    "version",
-)
-BOARD_FIELDS = (
-    "project_code",
-    "project_name_zh",
-    "project_name_en",
-    "region_code",
-    "green_channel",
-    *ITEM_FIELDS,
-    "project_name",
-    "country_code",
-)
-BOARD_PARAMETERS = frozenset(
-    {
-        "status",
-        "kind",
-        "region",
-        "country",
-        "abroad",
-        "chinese_stake",
-        "overdue",
-        "green_channel",
-        "commodity",
-        "authority",
-        "format",
-    }
-)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=_jsonable), status=status, mimetype="application/json")
+    return Response(json.dumps(body, ensure_ascii=False, default=jsonable), status=status, mimetype="application/json")
 
 
 def _pick(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    return {f: _jsonable(row.get(f)) for f in fields}
+    return {f: jsonable(row.get(f)) for f in fields}
 
 
 def _body() -> dict[str, Any]:
@@ -241,62 +184,6 @@ def resume(code: str) -> Response:
         comment=_text(body, "comment"),
     )
     return _json({"paused": False})
-
-
-def _flag(name: str) -> bool | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("true", "1", "yes"):
-        return True
-    if raw.lower() in ("false", "0", "no"):
-        return False
-    raise InvalidParameter(f"Parameter '{name}' must be true or false.")
-
-
-def board_rows() -> list[dict[str, Any]]:
-    """The national list with the filters of the request (shared by the API and the board page)."""
-    unknown = set(request.args) - BOARD_PARAMETERS - {"lang"}
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(BOARD_PARAMETERS)) + ".")
-    lists = context.codelists()
-    words = context.vocabulary()
-    countries, implied_region = parse_countries(request.args.get("country"), words)
-    region = parse_region(request.args.get("region"), lists["admin_region"], words) or implied_region
-    return service.board(
-        context.engine(),
-        statuses=parse_codes(request.args.get("status"), "status", lambda v: words.code_of("approval_status", v)),
-        kinds=parse_codes(request.args.get("kind"), "kind", lambda v: words.code_of("approval_kind", v)),
-        region=region_range(region) if region else None,
-        overdue=_flag("overdue"),
-        green_channel=_flag("green_channel"),
-        authority=_authority(request.args.get("authority")),
-        commodity=parse_codes(request.args.get("commodity"), "commodity", one_commodity(words)),
-        countries=countries,
-        abroad=_flag("abroad"),
-        chinese_stake=_flag("chinese_stake"),
-    )
-
-
-def _authority(raw: str | None) -> str | None:
-    """The board's authority filter: a deciding authority's name, compared exactly (a bound value)."""
-    if raw is None or raw.strip() == "":
-        return None
-    if len(raw) > 200:
-        raise InvalidParameter("Parameter 'authority' is longer than 200 characters.")
-    return raw.strip()
-
-
-def board_csv(rows: list[dict[str, Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(BOARD_FIELDS)
-    for row in rows:
-        writer.writerow(["" if row.get(f) is None else _jsonable(row.get(f)) for f in BOARD_FIELDS])
-    # UTF-8 with BOM: Excel (the usual way these lists are opened) then shows Chinese correctly.
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=approvals.csv"
-    return response
 
 
 @bp.get("/approvals/statistics")

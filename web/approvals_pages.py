@@ -14,28 +14,16 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from geoplatform.approvals import service, statistics, workflow
+from geoplatform.approvals import service, statistics
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from web import context
-from web.api import check_code
-from web.approvals_api import BOARD_PARAMETERS, board_rows
-from web.auth import current_account, require_role
+from web.access import current_account, require_role
+from web.board import BOARD_PARAMETERS, board_rows
+from web.floor import check_code
 from web.i18n import code_label, t
+from web.timeline import TIMETABLE_COLOURS
 
 bp = Blueprint("approvals_pages", __name__)
-
-TIMETABLE_COLOURS = {
-    "overdue": "#c62828",
-    "due_soon": "#ef6c00",
-    "paused": "#6a1b9a",
-    "on_schedule": "#1565c0",
-    "no_limit": "#4db6ac",
-    "completed_late": "#8d6e63",
-    "completed_on_time": "#2e7d32",
-    "completed": "#81c784",
-    "no_clock": "#9e9e9e",
-    "not_applicable": "#cfd8dc",
-}
 
 
 def _filters() -> dict[str, str]:
@@ -193,9 +181,3 @@ def resume(code: str) -> Response:
             comment=request.form.get("comment") or None,
         ),
     )
-
-
-def allowed_next(status: str) -> list[str]:
-    """Next statuses for an item's form, in codelist order."""
-    order = list(context.codelists()["approval_status"])
-    return [s for s in order if s in workflow.TRANSITIONS[status]]

@@ -1,85 +1,31 @@
-"""Log in and out, who is asking, and the rule that every write needs a role.
-
-Browsers sign in with a form (Flask-Login session cookie; the form and every later write carry a
-CSRF token). Scripts send HTTP Basic credentials with each request; those requests carry no
-cookie an attacker could ride, so they are the one case exempt from the CSRF check.
-"""
+"""Log in and out, and the CSRF rule for writes (who is asking: :mod:`web.access`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from geoplatform.errors import AuthenticationRequired, Forbidden
-from geoplatform.users import Account, authenticate, get_account
+from geoplatform.errors import AuthenticationRequired
+from geoplatform.users import authenticate, get_account
 from web import context
+from web.access import SessionUser, api_basic_request, current_account
 from web.i18n import t
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class SessionUser(UserMixin):
-    def __init__(self, account: Account) -> None:
-        self.account = account
-        self.id = str(account.id)
-
 
 class LoginForm(FlaskForm):
     username = StringField(validators=[DataRequired(), Length(max=64)])
     password = PasswordField(validators=[DataRequired(), Length(max=256)])
-
-
-def _basic_auth_account() -> Account | None:
-    auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
-        return None
-    return authenticate(context.engine(), auth.username, auth.password)
-
-
-def _api_basic_request() -> bool:
-    """HTTP Basic counts only on the JSON API. Forms never accept it: a browser that cached Basic
-    credentials would attach them to a cross-site form post, which no CSRF token would then stop."""
-    return request.authorization is not None and request.path.startswith("/api/")
-
-
-def current_account() -> Account | None:
-    """The account behind this request: HTTP Basic credentials on the API, else the session."""
-    if _api_basic_request():
-        return _basic_auth_account()
-    if current_user.is_authenticated:
-        return cast(SessionUser, current_user).account
-    return None
-
-
-def require_role(role: str) -> Callable[[F], F]:
-    """Refuse the view to anonymous callers (401) and to accounts below ``role`` (403)."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            account = current_account()
-            if account is None:
-                raise AuthenticationRequired("This operation needs you to sign in (session or HTTP Basic).")
-            if not account.has_role(role):
-                raise Forbidden(f"This operation needs the {role} role.")
-            return view(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorate
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> None:
@@ -100,7 +46,7 @@ def init_app(app: Flask, csrf: CSRFProtect) -> None:
         An API write without any credentials is refused with 401 first: it rides no session, so
         a CSRF complaint would only hide what the caller needs to know (that it must sign in).
         """
-        if request.method not in WRITE_METHODS or _api_basic_request():
+        if request.method not in WRITE_METHODS or api_basic_request():
             return
         if request.path.startswith("/api/") and not current_user.is_authenticated:
             raise AuthenticationRequired("This operation needs you to sign in (session or HTTP Basic).")

@@ -22,7 +22,7 @@ from etl.targets import TARGETS
 from etl.validate import Options
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from web import context
-from web.auth import current_account, require_role
+from web.access import current_account, require_role
 
 bp = Blueprint("import_pages", __name__)
 

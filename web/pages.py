@@ -16,9 +16,9 @@ from layers.features_sql import fetch_page
 from layers.query import FeatureQuery, parse_feature_query
 from layers.registry import DEPOSITS, PROJECTS, Layer
 from web import context, maps, timeline
-from web.api import check_code
-from web.approvals_pages import TIMETABLE_COLOURS, allowed_next
+from web.floor import check_code
 from web.i18n import current_language, label, record_name, t
+from web.timeline import TIMETABLE_COLOURS, allowed_next
 
 bp = Blueprint("pages", __name__)
 

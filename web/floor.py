@@ -1,0 +1,34 @@
+"""The shared floor of the web blueprints: request checks and response helpers.
+
+Blueprints (``api``, ``ogcapi``, ``wfs``, ``tiles``, ``downloads``, ``pages``, the approvals and
+import pages) import from here, from ``web.access`` (who is asking), ``web.board`` and the
+non-blueprint helpers — never from one another (a test holds this).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Response
+
+from geoplatform.errors import InvalidParameter
+from geoplatform.models import CODE_PATTERN
+
+GEOJSON = "application/geo+json"
+CODE_RE = re.compile(CODE_PATTERN)
+
+
+def json_response(body: Any, status: int = 200, mimetype: str = "application/json") -> Response:
+    """UTF-8 JSON with Chinese left readable; dates and decimals as text."""
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status, mimetype=mimetype)
+
+
+def check_code(code: str) -> str:
+    """A record code as the catalogue allows them, or a 400 that says what a code looks like."""
+    if not CODE_RE.fullmatch(code):
+        raise InvalidParameter(
+            "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' (e.g. DEP-JINCHUAN)."
+        )
+    return code
