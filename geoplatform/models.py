@@ -273,6 +273,7 @@ class Deposit(Base):
         ),
         CheckConstraint("footprint IS NULL OR ST_IsValid(footprint)", name="footprint_valid"),
         Index("ix_deposit_geom", "geom", postgresql_using="gist"),
+        Index("ix_deposit_footprint", "footprint", postgresql_using="gist"),
         Index("ix_deposit_status", "status"),
         Index("ix_deposit_region_code", "region_code"),
         Index("ix_deposit_country_code", "country_code"),
@@ -572,6 +573,17 @@ chinese_company = table("chinese_company", column("id", Integer))
 deposit_chinese_stake = table("deposit_chinese_stake", column("deposit_id", Integer))
 """Deposits in which a Chinese company holds a current stake, directly or through a project on them."""
 project_chinese_stake = table("project_chinese_stake", column("project_id", Integer))
+boundary_layer = table(
+    "boundary_layer",
+    column("id", Integer),
+    column("kind", String),
+    column("country_code", String),
+    column("region_code", String),
+    column("name_zh", Text),
+    column("name_en", Text),
+    column("geom", Geometry("GEOMETRY", srid=4326)),
+)
+"""Materialized view of migration 0008: countries and provinces with their 'high' display geometry."""
 """Projects in which a Chinese company holds a current stake, directly or in a deposit they develop."""
 
 

@@ -91,5 +91,6 @@ LAYER = register(
             " WHERE dc.deposit_id = deposit.id AND dc.role = 'primary')"
         ),
         property_aliases={"geom": "geometry"},
+        order=10,
     )
 )

@@ -55,6 +55,8 @@ def table_rows(layer_name: str, structure: Hashable, crs: CRS) -> Select:
     t = layer.table
     rows = select(t).where(where_clause(layer, structure)).order_by(t.c.id).subquery("rows")
     geometry = rows.c[layer.geometry_column]
+    if layer.multi:
+        geometry = func.ST_Multi(geometry)
     if crs.srid != layer.srid:
         geometry = func.ST_Transform(geometry, crs.srid)
     columns: list[Any] = [rows.c[name] for name in layer.columns]
@@ -65,8 +67,8 @@ def table_rows(layer_name: str, structure: Hashable, crs: CRS) -> Select:
         columns.append(value.label(label.name))
     return select(
         *columns,
-        func.ST_X(geometry).label("x"),
-        func.ST_Y(geometry).label("y"),
+        func.ST_X(func.ST_PointOnSurface(geometry)).label("x"),
+        func.ST_Y(func.ST_PointOnSurface(geometry)).label("y"),
         func.ST_AsBinary(geometry).label("wkb"),
     ).order_by(rows.c.id)
 
@@ -150,7 +152,7 @@ def gdal_download(
             layer=layer.name,
             driver=GDAL_DRIVERS[kind],
             geometry_name="geometry",
-            geometry_type="Point",
+            geometry_type=layer.geometry_type,
             crs=f"EPSG:{target_crs.srid}",
             encoding="UTF-8" if kind == "shp" else None,
             append=written,
@@ -165,7 +167,7 @@ def gdal_download(
             layer=layer.name,
             driver=GDAL_DRIVERS[kind],
             geometry_name="geometry",
-            geometry_type="Point",
+            geometry_type=layer.geometry_type,
             crs=f"EPSG:{target_crs.srid}",
         )
     if kind != "shp":

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Subquery,
     Text,
+    and_,
     bindparam,
     cast,
     func,
@@ -80,28 +81,36 @@ def parameters(query: FeatureQuery) -> dict[str, Any]:
     }
 
 
+def base_clause(layer: Layer) -> ColumnElement[bool]:
+    """The rows of the table that make up the layer."""
+    return layer.base(layer.table) if layer.base is not None else true()
+
+
 def where_clause(layer: Layer, structure: Hashable) -> ColumnElement[bool]:
-    """The filter condition: compiled from the structure, every value a bind parameter."""
+    """The layer's rows that match the filter: compiled from the structure, every value bound."""
     if structure == NO_FILTER:
-        return true()
-    return compile_structure(layer.name, structure)
+        return base_clause(layer)
+    return and_(base_clause(layer), compile_structure(layer.name, structure))
 
 
 def _page_columns(layer: Layer) -> list[ColumnElement]:
     """The table columns a page needs: id and geometry, published and internal columns."""
-    wanted = {"id", "geom", *layer.columns, *layer.internal_columns}
+    wanted = {"id", layer.id_name, layer.geometry_column, *layer.columns, *layer.internal_columns}
     return [column for column in layer.table.c if column.name in wanted]
 
 
-def output_geometry(geometry: ColumnElement, storage_srid: int, crs: CRS) -> ColumnElement:
-    """The stored geometry in the requested CRS and that CRS's axis order."""
+def output_geometry(geometry: ColumnElement, storage_srid: int, crs: CRS, multi: bool = False) -> ColumnElement:
+    """The stored geometry in the requested CRS and that CRS's axis order (``multi``: as a
+    multi-geometry, for layers that mix polygons and multipolygons)."""
+    if multi:
+        geometry = func.ST_Multi(geometry)
     if crs.srid != storage_srid:
         geometry = func.ST_Transform(geometry, crs.srid)
     return func.ST_FlipCoordinates(geometry) if crs.y_first else geometry
 
 
 def _feature_object(layer: Layer, page, crs: CRS = CRS84) -> ColumnElement:  # type: ignore[no-untyped-def]
-    geometry = output_geometry(page.c.geom, layer.srid, crs)
+    geometry = output_geometry(page.c[layer.geometry_column], layer.srid, crs, layer.multi)
     properties: list[ColumnElement] = []
     for name in layer.columns:
         properties += [literal(name), page.c[name]]
@@ -111,7 +120,7 @@ def _feature_object(layer: Layer, page, crs: CRS = CRS84) -> ColumnElement:  # t
         literal("type"),
         literal("Feature"),
         literal("id"),
-        page.c.code,
+        page.c[layer.id_name],
         literal("geometry"),
         cast(func.ST_AsGeoJSON(geometry, crs.decimals, 0), JSON),
         literal("properties"),
@@ -131,7 +140,7 @@ def matched_page(layer: Layer, structure: Hashable, sort: Sort = ()) -> Subquery
     """
     t = layer.table
     sort_columns = [layer.queryables[name].column for name, _ in sort]
-    wanted = {"id", layer.geometry_column, *layer.columns, *layer.internal_columns, *sort_columns}
+    wanted = {"id", layer.id_name, layer.geometry_column, *layer.columns, *layer.internal_columns, *sort_columns}
 
     def order(source: FromClause) -> list[ColumnElement]:
         keys = [
@@ -181,7 +190,11 @@ def count_statement(layer_name: str, structure: Hashable) -> Select:
 def feature_statement(layer_name: str, crs: CRS = CRS84) -> Select:
     """One feature by its public code, as JSON text (no row when the code is unknown)."""
     layer = LAYERS[layer_name]
-    one = select(*_page_columns(layer)).where(layer.table.c.code == bindparam("code", type_=String)).subquery("one")
+    one = (
+        select(*_page_columns(layer))
+        .where(layer.id_column == bindparam("code", type_=String), base_clause(layer))
+        .subquery("one")
+    )
     return select(cast(_feature_object(layer, one, crs), Text))
 
 

@@ -78,8 +78,8 @@ def _element(name: str, value: ColumnElement) -> ColumnElement:
 
 
 def _feature(layer: Layer, page: Any, crs: CRS, gml_version: str, legacy_srs: bool) -> ColumnElement:
-    gml_id = constant(f"{layer.name}.") + page.c.code
-    geometry = output_geometry(page.c.geom, layer.srid, crs)
+    gml_id = constant(f"{layer.name}.") + page.c[layer.id_name]
+    geometry = output_geometry(page.c[layer.geometry_column], layer.srid, crs, layer.multi)
     options = 0 if legacy_srs else 1  # 1: srsName as urn:ogc:def:crs:EPSG::n; 0: EPSG:n (longitude first)
     gml = func.ST_AsGML(
         literal_column("3"),
@@ -114,6 +114,18 @@ def gml_page_statement(
         rows.c.rn <= bindparam("limit", type_=Integer)
     )
     return select(func.coalesce(members, constant("")), func.count(), version_column()).select_from(rows)
+
+
+GML_PROPERTY_TYPES = {
+    "Point": "gml:PointPropertyType",
+    "MultiPoint": "gml:MultiPointPropertyType",
+    "MultiPolygon": "gml:MultiSurfacePropertyType",
+    "Polygon": "gml:SurfacePropertyType",
+}
+
+
+def gml_property_type(layer: Layer) -> str:
+    return GML_PROPERTY_TYPES.get(layer.geometry_type, "gml:GeometryPropertyType")
 
 
 def xsd_type(column_type: Any) -> str:

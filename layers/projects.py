@@ -99,5 +99,6 @@ LAYER = register(
             "(SELECT min(pc.commodity_code) FROM project_commodity pc WHERE pc.project_id = project.id)"
         ),
         property_aliases={"geom": "geometry"},
+        order=20,
     )
 )

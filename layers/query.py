@@ -230,9 +230,11 @@ def shortcut_filters(
     if commodities:
         nodes.append(In("commodity", commodities))
         link["commodity"] = ",".join(commodities)
-    status_list = STATUS_LISTS[layer.status_codelist]
+    if args.get("status") and not (layer.status_column and layer.status_codelist):
+        raise InvalidParameter("Parameter 'status' does not apply to this collection.")
+    status_list = STATUS_LISTS.get(layer.status_codelist or "", "status")
     statuses = parse_codes(args.get("status"), "status", lambda token: vocabulary.code_of(status_list, token))
-    if statuses:
+    if statuses and layer.status_column:
         nodes.append(In(layer.status_column, statuses))
         link["status"] = ",".join(statuses)
     countries, implied_region = parse_countries(args.get("country"), vocabulary)

@@ -220,7 +220,9 @@ def resolve(node: Node, layer: Layer, vocabulary: Vocabulary) -> Node:
     return visit(node)
 
 
-def catalogue_queryables(*specific: Queryable) -> dict[str, Queryable]:
+def catalogue_queryables(
+    *specific: Queryable, geometry_type: str = "Point", column: str = "geom"
+) -> dict[str, Queryable]:
     """The queryables every catalogue layer has (code, names, place, commodity, stake, geometry),
     then the layer's own."""
     shared = (
@@ -238,5 +240,7 @@ def catalogue_queryables(*specific: Queryable) -> dict[str, Queryable]:
         Queryable("status_as_of", "date", "状态日期", "Status as of"),
     )
     found = {q.name: q for q in (*shared, *specific)}
-    found["geometry"] = Queryable("geometry", "geometry", "位置", "Location", column="geom", geometry_type="Point")
+    found["geometry"] = Queryable(
+        "geometry", "geometry", "位置", "Location", column=column, geometry_type=geometry_type
+    )
     return found

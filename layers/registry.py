@@ -38,11 +38,14 @@ class Layer:
     derived: DerivedColumns
     """Properties computed per returned row (commodity lists, operator names)."""
     queryables: Mapping[str, Queryable]
-    commodity_link: Table
-    commodity_fk: str
-    status_column: str
-    status_codelist: str
-    """The column and codelist a map colours the layer by."""
+    commodity_link: Table | None = None
+    """The table linking records to commodity codes (the ``commodity`` queryable), if any."""
+    commodity_fk: str = ""
+    status_column: str | None = None
+    status_codelist: str | None = None
+    """The column and codelist a map colours the layer by (and the ``status`` shortcut filters)."""
+    base: Callable[[Table], ColumnElement[bool]] | None = None
+    """The rows of the table that belong to the layer (footprints: those with one)."""
     flags: Mapping[str, Flag] = field(default_factory=dict)
     """Boolean queryables computed from other tables (``chinese_stake``)."""
     internal_columns: tuple[str, ...] = ()
@@ -66,10 +69,20 @@ class Layer:
     """The date ``datetime`` filters on (OGC API – Features)."""
     property_aliases: Mapping[str, str] = field(default_factory=dict)
     """Other names clients use for a queryable (``geom`` for ``geometry``)."""
+    default_limit: int | None = None
+    """Features per page when a request gives no limit (None: the service's default); layers with
+    large geometries page in smaller steps."""
+    order: int = 100
+    """Position among the collections (capabilities, collection lists)."""
 
     @property
     def id_column(self) -> ColumnElement:
         return self.table.c[self.id_name]
+
+    @property
+    def multi(self) -> bool:
+        """Written as multi-geometries (tables that mix single and multi parts)."""
+        return self.geometry_type.startswith("Multi")
 
     @property
     def property_names(self) -> list[str]:
@@ -83,7 +96,9 @@ class Layer:
             raise RuntimeError(f"{where}: table {self.table.name} does not exist (run migrations)")
         existing = {c["name"] for c in inspector.get_columns(self.table.name)}
         queryable_columns = {q.column for q in self.queryables.values() if q.kind == "column" and q.column}
-        wanted = {"id", self.id_name, self.geometry_column, self.status_column, *self.columns, *queryable_columns}
+        wanted = {"id", self.id_name, self.geometry_column, *self.columns, *queryable_columns}
+        if self.status_column:
+            wanted.add(self.status_column)
         missing = wanted - existing
         if missing:
             raise RuntimeError(f"{where}: columns missing in {self.table.name}: {sorted(missing)}")
@@ -119,7 +134,9 @@ def register(layer: Layer) -> Layer:
     """Publish ``layer``; its name and WFS type name must be new."""
     if layer.name in LAYERS:
         raise ValueError(f"layer {layer.name} is registered twice")
-    LAYERS[layer.name] = layer
+    ordered = sorted([*LAYERS.values(), layer], key=lambda known: known.order)
+    LAYERS.clear()
+    LAYERS.update((known.name, known) for known in ordered)
     return layer
 
 
@@ -137,7 +154,7 @@ def check_layers(engine: Engine) -> None:
 
 # The declarations register themselves when imported; importing them here means every user of
 # the registry sees every layer. (They import this module first, so the names above exist.)
-from layers import deposits, projects  # noqa: E402
+from layers import boundaries, deposits, footprints, projects  # noqa: E402, F401
 
 DEPOSITS = deposits.LAYER
 PROJECTS = projects.LAYER

@@ -68,9 +68,7 @@ def _web_modules_imported(path: Path) -> set[str]:
 
 
 def test_web_blueprints_share_a_floor_and_never_import_one_another() -> None:
-    blueprints = {
-        path.stem for path in (ROOT / "web").glob("*.py") if "Blueprint(" in path.read_text(encoding="utf-8")
-    }
+    blueprints = {path.stem for path in (ROOT / "web").glob("*.py") if "Blueprint(" in path.read_text(encoding="utf-8")}
     assert {"api", "ogcapi", "wfs", "tiles", "downloads", "pages"} <= blueprints
     offenders = []
     for name in sorted(blueprints):

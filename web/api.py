@@ -20,12 +20,22 @@ from geoplatform.errors import InvalidParameter, NotFound
 from layers.basemap import basemap_features, basemap_version, parse_basemap_query
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import FeatureQuery, parse_feature_query
-from layers.registry import LAYERS, Layer, get_layer
+from layers.registry import Layer
+from layers.registry import get_layer as registry_layer
 from web import context
 from web.access import require_role
 from web.floor import GEOJSON, check_code, json_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+V1_LAYERS = ("deposits", "projects")
+"""The layers /api/v1 has always served; newer layers are published by the standard services."""
+
+
+def get_layer(name: str) -> Layer:
+    if name not in V1_LAYERS:
+        raise NotFound("There is no layer with that name.")
+    return registry_layer(name)
 
 
 _json = json_response
@@ -84,7 +94,7 @@ def landing() -> Response:
                     "type": GEOJSON,
                     "title": f"{layer.title_en} / {layer.title_zh}",
                 }
-                for name, layer in LAYERS.items()
+                for name, layer in ((name, registry_layer(name)) for name in V1_LAYERS)
             ]
             + [
                 {

@@ -259,7 +259,7 @@ def items(collection_id: str) -> Response:
         layer,
         context.codelists(),
         context.vocabulary(),
-        default_limit=settings.default_limit,
+        default_limit=layer.default_limit or settings.default_limit,
         max_limit=settings.max_limit,
     )
     query = parsed.query

@@ -109,12 +109,13 @@ SCHEMAS: dict[str, Any] = {
             "collections": {"type": "array", "items": {"$ref": "#/components/schemas/collection"}},
         },
     },
-    "pointGeoJSON": {
+    "geometryGeoJSON": {
         "type": "object",
+        "nullable": True,
         "required": ["type", "coordinates"],
         "properties": {
-            "type": {"type": "string", "enum": ["Point"]},
-            "coordinates": {"type": "array", "minItems": 2, "items": {"type": "number"}},
+            "type": {"type": "string", "enum": ["Point", "MultiPoint", "Polygon", "MultiPolygon"]},
+            "coordinates": {"type": "array"},
         },
     },
     "featureGeoJSON": {
@@ -123,7 +124,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "type": {"type": "string", "enum": ["Feature"]},
             "id": {"type": "string"},
-            "geometry": {"$ref": "#/components/schemas/pointGeoJSON"},
+            "geometry": {"$ref": "#/components/schemas/geometryGeoJSON"},
             "properties": {"type": "object", "nullable": True},
             "links": {"type": "array", "items": {"$ref": "#/components/schemas/link"}},
         },

@@ -22,7 +22,7 @@ from layers.extents import layer_extent
 from layers.features_sql import count_matches, fetch_page, structure_of
 from layers.fes import parse_fes, resource_code
 from layers.filter_tree import Comparison, Envelope, In, Node, Spatial, conjunction
-from layers.gml_sql import NAMESPACE, PREFIX, gml_page_statement, property_types
+from layers.gml_sql import NAMESPACE, PREFIX, gml_page_statement, gml_property_type, property_types
 from layers.query import FeatureQuery, parse_int, resolve_filter
 from layers.registry import LAYERS, Layer
 from web import context
@@ -322,7 +322,7 @@ def describe(kvp: Mapping[str, str], version: str) -> Response:
         types.append(
             f'<xs:complexType name="{layer.name}Type"><xs:complexContent>'
             '<xs:extension base="gml:AbstractFeatureType"><xs:sequence>'
-            '<xs:element name="geometry" type="gml:PointPropertyType" minOccurs="0"/>'
+            f'<xs:element name="geometry" type="{gml_property_type(layer)}" minOccurs="0"/>'
             f"{elements}</xs:sequence></xs:extension></xs:complexContent></xs:complexType>"
             f'<xs:element name="{layer.wfs_type_name or layer.name}" type="{PREFIX}:{layer.name}Type" '
             f'substitutionGroup="{substitution}"/>'

@@ -163,7 +163,9 @@ def load_boundaries(engine: Engine, progress: Progress | None = None) -> dict[st
         for statement in NAMES_SQL:
             conn.execute(text(statement), {"s": source_id})
         conn.execute(text("UPDATE boundary_source SET complete = true WHERE id = :s"), {"s": source_id})
-        for table in ("boundary", "boundary_part", "boundary_display"):
+        # The published countries and provinces layers read this view of the 'high' display band.
+        conn.execute(text("REFRESH MATERIALIZED VIEW boundary_layer"))
+        for table in ("boundary", "boundary_part", "boundary_display", "boundary_layer"):
             conn.execute(text(f"ANALYZE {table}"))  # fixed names only
     counts = {"boundaries": len(done), "parts": sum(len(item.parts) for item in done)}
     counts["placed"] = place_unlocated(engine)

@@ -90,3 +90,12 @@ SELECT c.id, d.id, p.id, NULLIF(s.share_pct, '')::numeric, NULLIF(s.since, '')::
 FROM stage_stakes s JOIN company c ON c.key = s.company_key
 LEFT JOIN deposit d ON d.code = NULLIF(s.deposit_code, '')
 LEFT JOIN project p ON p.code = NULLIF(s.project_code, '');
+
+-- Footprints for the demonstration only: the catalogue's sources give points, not outlines. Each
+-- large producing deposit without a footprint gets a circle of 2 km around its point, so that the
+-- deposit footprints layer has something to show; its source says so. Real outlines load with
+-- `geoplatform import` (a footprint column or polygon geometries).
+UPDATE deposit
+SET footprint = ST_Multi(ST_Buffer(geom::geography, 2000, 8)::geometry),
+    source = source || ' (footprint: a 2 km circle for demonstration, not the real outline)'
+WHERE footprint IS NULL AND size_class = 'large' AND status = 'producing' AND source LIKE '%demonstration%'
