@@ -84,7 +84,7 @@ def timed(fn: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]
     return samples
 
 
-def start_server(database_url: str, port: int) -> subprocess.Popen:
+def start_server(database_url: str, port: int, workers: int = 1, threads: int = 1) -> subprocess.Popen:
     env = {
         **os.environ,
         "GEOPLATFORM_DATABASE_URL": database_url,
@@ -95,9 +95,9 @@ def start_server(database_url: str, port: int) -> subprocess.Popen:
         [
             str(gunicorn),
             "--workers",
-            "1",
+            str(workers),
             "--threads",
-            "1",
+            str(threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

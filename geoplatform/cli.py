@@ -91,6 +91,25 @@ def boundaries_load() -> None:
     click.echo(f"{counts['boundaries']} boundaries, {counts['parts']} parts; {counts['placed']} records placed")
 
 
+# -- vector tiles ----------------------------------------------------------------------------------
+@main.group()
+def tiles() -> None:
+    """Vector tiles (served at /tiles and /ogcapi/collections/{id}/tiles)."""
+
+
+@tiles.command("refresh")
+def tiles_refresh() -> None:
+    """Rebuild the low-zoom cluster grids now (after an import), instead of on the first tile request."""
+    from geoplatform.database import open_database
+    from layers.clusters import refresh_grids
+    from layers.registry import LAYERS
+
+    engine = open_database(_settings(), migrate_schema=False)
+    clustered = [layer for layer in LAYERS.values() if layer.cluster_max_zoom >= 0]
+    for name, seconds in refresh_grids(engine, clustered).items():
+        click.echo(f"{name}: cluster grid rebuilt in {seconds:.1f} s")
+
+
 @boundaries.command("status")
 def boundaries_status() -> None:
     """Say which boundaries are loaded: source, version, licence, datum and counts."""
