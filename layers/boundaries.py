@@ -35,50 +35,58 @@ def _queryables(*specific: Queryable) -> dict[str, Queryable]:
     return found
 
 
-COUNTRIES = register(
-    Layer(
-        name="countries",
-        table=boundary_layer,  # type: ignore[arg-type]
-        title_zh="国家",
-        title_en="Countries",
-        description_zh="世界各国边界(中国按国家标准地图绘制)。",
-        description_en="The world's countries (China as China's standard map draws it).",
-        columns=("country_code", "name_zh", "name_en"),
-        derived=no_derived,
-        queryables=_queryables(),
-        base=lambda t: t.c.kind == "country",
-        id_name="country_code",
-        geometry_type="MultiPolygon",
-        wfs_type_name="countries",
-        tile_properties=("country_code", "name_zh", "name_en"),
-        cluster_max_zoom=-1,
-        temporal_property=None,
-        default_limit=10,
-        order=30,
+def _boundary_layer(
+    name: str, kind: str, id_name: str, titles: tuple[str, str, str, str], extra: tuple[Queryable, ...], order: int
+) -> Layer:
+    title_zh, title_en, description_zh, description_en = titles
+    columns = (id_name, *(c for c in ("country_code", "name_zh", "name_en") if c != id_name))
+    return register(
+        Layer(
+            name=name,
+            table=boundary_layer,  # type: ignore[arg-type]
+            title_zh=title_zh,
+            title_en=title_en,
+            description_zh=description_zh,
+            description_en=description_en,
+            columns=columns,
+            derived=no_derived,
+            queryables=_queryables(*extra),
+            base=lambda t: t.c.kind == kind,
+            id_name=id_name,
+            geometry_type="MultiPolygon",
+            wfs_type_name=name,
+            tile_properties=(id_name, "name_zh", "name_en"),
+            cluster_max_zoom=-1,
+            temporal_property=None,
+            default_limit=10,
+            order=order,
+        )
     )
-)
 
-PROVINCES = register(
-    Layer(
-        name="provinces",
-        table=boundary_layer,  # type: ignore[arg-type]
-        title_zh="省级行政区",
-        title_en="Provinces of China",
-        description_zh="中国省级行政区(GB/T 2260)边界。",
-        description_en="China's province-level divisions (GB/T 2260).",
-        columns=("region_code", "country_code", "name_zh", "name_en"),
-        derived=no_derived,
-        queryables=_queryables(
-            Queryable("region_code", "string", "行政区划", "Region (GB/T 2260)", codelist="admin_region")
-        ),
-        base=lambda t: t.c.kind == "province",
-        id_name="region_code",
-        geometry_type="MultiPolygon",
-        wfs_type_name="provinces",
-        tile_properties=("region_code", "name_zh", "name_en"),
-        cluster_max_zoom=-1,
-        temporal_property=None,
-        default_limit=10,
-        order=40,
-    )
+
+COUNTRIES = _boundary_layer(
+    "countries",
+    "country",
+    "country_code",
+    (
+        "国家",
+        "Countries",
+        "世界各国边界(中国按国家标准地图绘制)。",
+        "The world's countries (China as China's standard map draws it).",
+    ),
+    (),
+    30,
+)
+PROVINCES = _boundary_layer(
+    "provinces",
+    "province",
+    "region_code",
+    (
+        "省级行政区",
+        "Provinces of China",
+        "中国省级行政区(GB/T 2260)边界。",
+        "China's province-level divisions (GB/T 2260).",
+    ),
+    (Queryable("region_code", "string", "行政区划", "Region (GB/T 2260)", codelist="admin_region"),),
+    40,
 )
