@@ -1,22 +1,27 @@
 """The precomputed cluster grid of the low-zoom tiles: built per layer and data version.
 
-Building reads every point once per zoom level (about 5 s for 1,000,000 points and levels 0-7,
-issue #9's measurement); a tile then reads a primary-key range of ``tile_cluster``. The grid is
-rebuilt when the data version moved on: by the first tile request that finds it stale (under an
-advisory lock, so concurrent requests wait for one build) or by ``geoplatform tiles refresh``.
+Building reads every point once, counts it into the cells of the finest clustered zoom, and derives
+the coarser zooms from those cells (``layers.tiles_sql.pyramid``); a tile then reads a primary-key
+range of ``tile_cluster``. The time it takes on 1,000,000 points is in docs/benchmarks.md. The grid is
+rebuilt when the data version moved on: in the background, started by the first tile request that
+finds it stale (tiles are clustered from their rows until it is done), or by ``geoplatform tiles
+refresh`` after an import.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, true
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geoplatform.models import tile_cluster, tile_cluster_state
 from layers.counts import current_version
 from layers.registry import Layer
-from layers.tiles_sql import cluster_points, clusters
+from layers.tiles_sql import cluster_points
+from layers.tiles_sql import grid as clusters_grid
 
 LOCK_KEY = 0x6770_7469  # "gpti": one advisory lock for all grid builds
 MAX_LATITUDE = 85.0511287798
@@ -32,14 +37,8 @@ def build_grid(conn: Connection, layer: Layer, version: int) -> float:
     """Replace the layer's grid inside the caller's transaction; returns the seconds it took."""
     started = time.perf_counter()
     geometry = layer.table.c[layer.geometry_column]
-    levels = select(func.generate_series(0, layer.cluster_max_zoom).label("z")).subquery("levels")
-    points = (
-        cluster_points(layer, func.ST_Y(geometry).between(-MAX_LATITUDE, MAX_LATITUDE))
-        .add_columns(levels.c.z)
-        .select_from(layer.table.join(levels, true()))
-        .subquery("points")
-    )
-    grid = clusters(points, points.c.z)
+    points = cluster_points(layer, func.ST_Y(geometry).between(-MAX_LATITUDE, MAX_LATITUDE)).subquery("points")
+    grid = clusters_grid(points, layer.cluster_max_zoom)
     conn.execute(delete(tile_cluster).where(tile_cluster.c.layer == layer.name))
     conn.execute(
         insert(tile_cluster).from_select(
@@ -66,21 +65,46 @@ def build_grid(conn: Connection, layer: Layer, version: int) -> float:
     return seconds
 
 
-def ensure_grid(engine: Engine, layer: Layer, version: int) -> None:
-    """Make the layer's grid current for ``version`` (one build at a time, across processes)."""
-    with engine.begin() as conn:
+_building: set[tuple[str, str]] = set()
+_building_lock = threading.Lock()
+
+
+def grid_is_current(engine: Engine, layer: Layer, version: int) -> bool:
+    """Whether the layer's grid was built from ``version``. When it was not, a rebuild starts in the
+    background (one per layer and database in this process; an advisory lock keeps other processes
+    from building at the same time) and the caller clusters the tile's rows itself meanwhile: no
+    tile request waits for a rebuild, which takes tens of seconds on a million points."""
+    with engine.connect() as conn:
         if grid_version(conn, layer) == version:
-            return
-        conn.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
-        if grid_version(conn, layer) == version:
-            return
-        build_grid(conn, layer, version)
+            return True
+    key = (str(engine.url), layer.name)
+    with _building_lock:
+        if key in _building:
+            return False
+        _building.add(key)
+    threading.Thread(target=_rebuild, args=(engine, layer, key), daemon=True, name=f"grid-{layer.name}").start()
+    return False
+
+
+def _rebuild(engine: Engine, layer: Layer, key: tuple[str, str]) -> None:
+    try:
+        with engine.begin() as conn:
+            conn.execute(select(func.set_config("statement_timeout", "0", True)))
+            if not conn.execute(select(func.pg_try_advisory_xact_lock(LOCK_KEY))).scalar_one():
+                return  # another process is building; the next stale request will look again
+            build_grid(conn, layer, current_version(conn))
+    except Exception:
+        logging.getLogger(__name__).exception("rebuilding the cluster grid of %s failed", layer.name)
+    finally:
+        with _building_lock:
+            _building.discard(key)
 
 
 def refresh_grids(engine: Engine, layers: list[Layer]) -> dict[str, float]:
     """Rebuild every layer's grid now (after an import); the seconds each took."""
     took = {}
     with engine.begin() as conn:
+        conn.execute(select(func.set_config("statement_timeout", "0", True)))
         conn.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
         version = current_version(conn)
         for layer in layers:

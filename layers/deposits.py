@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import FromClause, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, FromClause, Table, and_, exists, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import Label
 
@@ -24,6 +24,13 @@ def derived(page: FromClause) -> list[Label]:
     )
     chinese = exists().where(deposit_chinese_stake.c.deposit_id == page.c.id)
     return [commodities.label("commodities"), primary.label("primary_commodity"), chinese.label("chinese_stake")]
+
+
+def primary_commodity(t: Table) -> tuple[FromClause, ColumnElement]:
+    """Deposits with their primary commodity (clusters count by it)."""
+    link = DepositCommodity.__table__.alias("primary_link")
+    joined = t.outerjoin(link, and_(link.c.deposit_id == t.c.id, link.c.role == "primary"))
+    return joined, link.c.commodity_code
 
 
 LAYER = register(
@@ -86,10 +93,7 @@ LAYER = register(
             "primary_commodity",
             "chinese_stake",
         ),
-        cluster_category_sql=(
-            "(SELECT dc.commodity_code FROM deposit_commodity dc"
-            " WHERE dc.deposit_id = deposit.id AND dc.role = 'primary')"
-        ),
+        cluster_category=primary_commodity,
         property_aliases={"geom": "geometry"},
         order=10,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import FromClause, exists, func, select
+from sqlalchemy import ColumnElement, FromClause, Table, exists, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import Label
 
@@ -37,6 +37,16 @@ def derived(page: FromClause) -> list[Label]:
         operator_en.label("operator_en"),
         chinese.label("chinese_stake"),
     ]
+
+
+def first_commodity(t: Table) -> tuple[FromClause, ColumnElement]:
+    """Projects with their first commodity code (clusters count by it)."""
+    first = (
+        select(project_commodity.c.project_id, func.min(project_commodity.c.commodity_code).label("code"))
+        .group_by(project_commodity.c.project_id)
+        .subquery("first_commodity")
+    )
+    return t.outerjoin(first, first.c.project_id == t.c.id), first.c.code
 
 
 LAYER = register(
@@ -95,9 +105,7 @@ LAYER = register(
             "country_code",
             "chinese_stake",
         ),
-        cluster_category_sql=(
-            "(SELECT min(pc.commodity_code) FROM project_commodity pc WHERE pc.project_id = project.id)"
-        ),
+        cluster_category=first_commodity,
         property_aliases={"geom": "geometry"},
         order=20,
     )

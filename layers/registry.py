@@ -63,8 +63,9 @@ class Layer:
     """Properties a vector tile carries per point (columns or derived values): the essentials."""
     cluster_max_zoom: int = 7
     """Highest zoom whose tiles hold grid clusters instead of points."""
-    cluster_category_sql: str = "NULL"
-    """SQL (over the layer's table) of the code a cluster counts by besides the status column."""
+    cluster_category: Callable[[Table], tuple[FromClause, ColumnElement]] | None = None
+    """The code a cluster counts by besides the status: (the table joined with what holds it, the
+    code column). A join, not a correlated subquery: the grid reads every point of the layer."""
     temporal_property: str | None = "status_as_of"
     """The date ``datetime`` filters on (OGC API – Features)."""
     property_aliases: Mapping[str, str] = field(default_factory=dict)

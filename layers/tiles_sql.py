@@ -20,7 +20,20 @@ from __future__ import annotations
 from collections.abc import Hashable
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, bindparam, cast, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 
 from geoplatform.models import tile_cluster
 from layers.features_sql import where_clause
@@ -97,23 +110,28 @@ def cluster_points(layer: Layer, condition: ColumnElement[bool]) -> Select:
     """Points of ``layer`` in EPSG:3857 with the codes clusters count by (``mx, my, category, status``)."""
     t = layer.table
     point = func.ST_Transform(t.c[layer.geometry_column], 3857)
-    return select(
-        func.ST_X(point).label("mx"),
-        func.ST_Y(point).label("my"),
-        literal_column(layer.cluster_category_sql).label("category"),
-        t.c[layer.status_column].label("status"),
-    ).where(condition)
+    source, category = layer.cluster_category(t) if layer.cluster_category else (t, literal_column("NULL"))
+    return (
+        select(
+            func.ST_X(point).label("mx"),
+            func.ST_Y(point).label("my"),
+            category.label("category"),
+            t.c[layer.status_column].label("status"),
+        )
+        .select_from(source)
+        .where(condition)
+    )
 
 
-def clusters(points: Subquery, zoom: ColumnElement) -> Subquery:
-    """Grid clusters of ``points`` at ``zoom`` (a bound value, or a column of zoom levels):
-    ``z, cx, cy, n, x, y, counts`` with ``counts`` = {"c_<category>": n, "s_<status>": n}."""
+def cells(points: Subquery, zoom: ColumnElement) -> Subquery:
+    """Points counted per grid cell, category and status at ``zoom`` (``z, cx, cy, category, status,
+    n, sx, sy``: the sums keep the mean position computable after any regrouping)."""
     cell = (2 * HALF_WORLD) / (CELLS_PER_TILE * func.power(2, zoom))
-    per_cell = (
+    return (
         select(
             zoom.label("z"),
-            func.floor((points.c.mx + HALF_WORLD) / cell).label("cx"),
-            func.floor((HALF_WORLD - points.c.my) / cell).label("cy"),
+            cast(func.floor((points.c.mx + HALF_WORLD) / cell), Integer).label("cx"),
+            cast(func.floor((HALF_WORLD - points.c.my) / cell), Integer).label("cy"),
             points.c.category,
             points.c.status,
             func.count().label("n"),
@@ -121,8 +139,45 @@ def clusters(points: Subquery, zoom: ColumnElement) -> Subquery:
             func.sum(points.c.my).label("sy"),
         )
         .group_by(literal_column("1"), literal_column("2"), literal_column("3"), points.c.category, points.c.status)
-        .subquery("per_cell")
+        .subquery("cells")
     )
+
+
+def pyramid(finest: Subquery, max_zoom: int) -> Subquery:
+    """The cells of every zoom 0..``max_zoom`` from those of ``max_zoom``: a cell of zoom z is the
+    union of the cells of the finest grid whose indices, shifted by ``max_zoom - z`` bits, are its
+    own. One pass over the points, then regroupings of far fewer rows."""
+    levels = select(func.generate_series(0, max_zoom).label("z")).subquery("levels")
+    shift = max_zoom - levels.c.z
+    return (
+        select(
+            levels.c.z,
+            finest.c.cx.op(">>")(shift).label("cx"),
+            finest.c.cy.op(">>")(shift).label("cy"),
+            finest.c.category,
+            finest.c.status,
+            func.sum(finest.c.n).label("n"),
+            func.sum(finest.c.sx).label("sx"),
+            func.sum(finest.c.sy).label("sy"),
+        )
+        .select_from(finest.join(levels, true()))
+        .group_by(literal_column("1"), literal_column("2"), literal_column("3"), finest.c.category, finest.c.status)
+        .subquery("pyramid")
+    )
+
+
+def clusters(points: Subquery, zoom: ColumnElement) -> Subquery:
+    """Grid clusters of ``points`` at ``zoom`` (a bound value): ``z, cx, cy, n, x, y, counts``."""
+    return summarise(cells(points, zoom))
+
+
+def grid(points: Subquery, max_zoom: int) -> Subquery:
+    """Grid clusters of ``points`` at every zoom 0..``max_zoom``, for ``tile_cluster``."""
+    return summarise(pyramid(cells(points, literal(max_zoom, Integer)), max_zoom))
+
+
+def summarise(per_cell: Subquery) -> Subquery:
+    """One row per cell: ``z, cx, cy, n, x, y, counts`` with ``counts`` = {"c_<category>": n, "s_<status>": n}."""
     key = (per_cell.c.z, per_cell.c.cx, per_cell.c.cy)
 
     def counts(column: ColumnElement, prefix: str, name: str) -> Subquery:

@@ -5,15 +5,20 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
 from sqlalchemy import Engine, text
 
+from layers.clusters import grid_version
+from layers.counts import current_version
+from layers.registry import DEPOSITS
 from tests.conftest import EDITOR
 from tests.test_api_features import sql_codes
 from tests.test_auth import basic
+from web.tiles import TILES
 
 OGRINFO = shutil.which("ogrinfo")
 
@@ -127,7 +132,18 @@ def test_a_write_rebuilds_the_cluster_grid(write_app, fresh_engine: Engine) -> N
     before = producing()
     change = {"status": "care_and_maintenance", "status_as_of": "2025-06-30"}
     assert client.patch("/api/v1/deposits/DEP-JINCHUAN", json=change, headers=basic(EDITOR)).status_code == 200
-    assert producing() == before - 1
+    assert producing() == before - 1, "right at once: the stale grid is not used while it is rebuilt"
+    with fresh_engine.connect() as conn:
+        version = current_version(conn)
+    for _ in range(100):  # the rebuild started by that request runs in the background
+        with fresh_engine.connect() as conn:
+            if grid_version(conn, DEPOSITS) == version:
+                break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the cluster grid was not rebuilt for the new data version")
+    TILES.clear()
+    assert producing() == before - 1, "and the same from the rebuilt grid"
 
 
 def test_gdal_reads_a_tile(client, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 
 from geoplatform.errors import InvalidParameter, NotFound
-from layers.clusters import ensure_grid
+from layers.clusters import grid_is_current
 from layers.counts import CountCache, current_version, freeze
 from layers.features_sql import NO_FILTER, structure_of
 from layers.query import parse_items_query
@@ -72,8 +72,7 @@ def tile_response(layer: Layer, z: int, x: int, y: int) -> Response:
 def _render(conn: Any, layer: Layer, z: int, x: int, y: int, structure: Any, values: dict, version: int) -> bytes:
     params = {**values, "z": z, "x": x, "y": y}
     if z <= layer.cluster_max_zoom:
-        if structure == NO_FILTER:
-            ensure_grid(context.engine(), layer, version)
+        if structure == NO_FILTER and grid_is_current(context.engine(), layer, version):
             statement = grid_clusters_statement(layer.name)
         else:
             statement = filtered_clusters_statement(layer.name, structure)
