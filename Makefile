@@ -46,8 +46,9 @@ lint: $(STAMP)
 serve: setup
 	$(BIN)/geoplatform serve
 
-bench: setup-test ## 1,000,000 deposits: API pages against raw SQL; CSV import against ogr2ogr (several minutes)
+bench: setup-test ## 1,000,000 deposits: API pages and services against raw SQL; CSV import against ogr2ogr (several minutes)
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_services.py
 	$(BIN)/python bench/bench_import.py
 
 clean:
