@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 # and tests/test_ogctests.py runs it as a separate process against a live server.
 OGCTESTS_VENV ?= .venv-ogctests
 OGCTESTS_STAMP := $(OGCTESTS_VENV)/.installed-stamp
+# schemathesis fuzzes /ogcapi from its OpenAPI document (tests/test_schemathesis.py), from its own venv too.
+SCHEMATHESIS_VENV ?= .venv-schemathesis
+SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-stamp
 
 .PHONY: demo test setup setup-test system-demo system-test lint bench serve clean
 
@@ -19,7 +22,7 @@ test: setup-test ## install what is missing, then lint and run the whole test su
 
 # System packages first (a fresh machine may lack python3-venv), then the virtual environment.
 setup: system-demo $(STAMP)
-setup-test: system-test $(STAMP) $(OGCTESTS_STAMP)
+setup-test: system-test $(STAMP) $(OGCTESTS_STAMP) $(SCHEMATHESIS_STAMP)
 
 system-demo:
 	bash scripts/setup-system.sh demo
@@ -39,6 +42,12 @@ $(OGCTESTS_STAMP):
 	$(OGCTESTS_VENV)/bin/pip install --quiet ogctests==0.1.15
 	touch $(OGCTESTS_STAMP)
 
+$(SCHEMATHESIS_STAMP):
+	$(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet --upgrade pip
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet schemathesis==4.32.5
+	touch $(SCHEMATHESIS_STAMP)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,4 +61,4 @@ bench: setup-test ## 1,000,000 deposits: API pages and services against raw SQL;
 	$(BIN)/python bench/bench_import.py
 
 clean:
-	rm -rf $(VENV) $(OGCTESTS_VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OGCTESTS_VENV) $(SCHEMATHESIS_VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -86,6 +86,9 @@ class Queryable:
         if self.type == "string":
             if not isinstance(value, str):
                 raise problem
+            if "\x00" in value:
+                # PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+                raise InvalidParameter(f"Property '{self.name}' cannot take text with NUL characters.")
             return value
         if self.type == "boolean":
             return bool(value)
