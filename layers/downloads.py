@@ -139,15 +139,15 @@ def gdal_download(
     path = folder / f"{layer.name}.{kind}"
     kinds = {name: ARROW_TYPES.get(xs, pa.string()) for name, xs in property_types(layer)}
     written = False
-    for chunk in _stream(engine, statement, values):
-        cells = zip(*[row[: len(names)] for row in chunk], strict=True)
+    # An empty result is still a valid, empty file of the asked format: one write of no rows.
+    for chunk in _chunks_or_empty(_stream(engine, statement, values)):
+        cells = zip(*[row[: len(names)] for row in chunk], strict=True) if chunk else [[] for _ in names]
         arrays = [
             pa.array([_cell(v) for v in column], type=kinds[name]) for name, column in zip(names, cells, strict=True)
         ]
         geometry = pa.array([bytes(row[-1]) for row in chunk], type=pa.binary())
-        table = pa.Table.from_arrays([*arrays, geometry], names=[*fields, "geometry"])
         pyogrio.write_arrow(
-            table,
+            pa.Table.from_arrays([*arrays, geometry], names=[*fields, "geometry"]),
             path,
             layer=layer.name,
             driver=GDAL_DRIVERS[kind],
@@ -158,18 +158,6 @@ def gdal_download(
             append=written,
         )
         written = True
-    if not written:
-        # An empty result is still a valid, empty file of the asked format.
-        empty = [pa.array([], kinds[name]) for name in names] + [pa.array([], pa.binary())]
-        pyogrio.write_arrow(
-            pa.Table.from_arrays(empty, names=[*fields, "geometry"]),
-            path,
-            layer=layer.name,
-            driver=GDAL_DRIVERS[kind],
-            geometry_name="geometry",
-            geometry_type=layer.geometry_type,
-            crs=f"EPSG:{target_crs.srid}",
-        )
     if kind != "shp":
         return path, folder
     archive = folder / f"{layer.name}.zip"
@@ -180,6 +168,16 @@ def gdal_download(
         if not (folder / f"{layer.name}.cpg").exists():
             bundle.writestr(f"{layer.name}.cpg", "UTF-8")
     return archive, folder
+
+
+def _chunks_or_empty(chunks: Iterator[Any]) -> Iterator[Any]:
+    """The chunks, or one empty chunk when there are none."""
+    empty = True
+    for chunk in chunks:
+        empty = False
+        yield chunk
+    if empty:
+        yield []
 
 
 def file_chunks(path: Path, folder: Path) -> Iterator[bytes]:
