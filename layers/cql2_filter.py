@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import shape
 
 from geoplatform.errors import InvalidParameter
+from layers.crs import CRS, CRS84
 from layers.filter_tree import (
     ALLOWED_FUNCTIONS,
     COMPARISON_OPS,
@@ -47,18 +48,7 @@ SUPPORTED = "and, or, not, =, <>, <, <=, >, >=, like, in, between, isNull, casei
 POSITION = re.compile(r"-->\s*(\d+):(\d+)")
 
 
-class FilterCRS:
-    """How literal coordinates of a filter are read: the CRS's SRID and whether y comes first."""
-
-    def __init__(self, srid: int = 4326, y_first: bool = False) -> None:
-        self.srid = srid
-        self.y_first = y_first
-
-
-CRS84 = FilterCRS()
-
-
-def parse_cql2_text(text: str, crs: FilterCRS = CRS84) -> Node:
+def parse_cql2_text(text: str, crs: CRS = CRS84) -> Node:
     _check_length(text)
     try:
         expression = cql2.parse_text(text)
@@ -67,7 +57,7 @@ def parse_cql2_text(text: str, crs: FilterCRS = CRS84) -> Node:
     return from_cql2_json(expression.to_json(), crs)
 
 
-def parse_cql2_json(text: str, crs: FilterCRS = CRS84) -> Node:
+def parse_cql2_json(text: str, crs: CRS = CRS84) -> Node:
     _check_length(text)
     try:
         expression = cql2.parse_json(text)
@@ -86,7 +76,7 @@ def _where(error: Exception) -> str:
     return f" (line {found.group(1)}, column {found.group(2)})" if found else ""
 
 
-def from_cql2_json(expression: Any, crs: FilterCRS = CRS84) -> Node:
+def from_cql2_json(expression: Any, crs: CRS = CRS84) -> Node:
     """A CQL2 JSON expression (as parsed by ``cql2``) → a checked filter tree."""
     node = _node(expression, crs, depth=0)
     check_size(node)
@@ -97,7 +87,7 @@ def _unsupported() -> InvalidParameter:
     return InvalidParameter(f"The filter uses an operator or function that is not supported; supported: {SUPPORTED}.")
 
 
-def _node(expression: Any, crs: FilterCRS, depth: int) -> Node:
+def _node(expression: Any, crs: CRS, depth: int) -> Node:
     if depth > 64:
         raise InvalidParameter("The filter is nested too deeply.")
     if not isinstance(expression, dict) or "op" not in expression:
@@ -201,7 +191,7 @@ def _comparison(op: str, args: list[Any]) -> Comparison:
     return Comparison(prop, op, value, casei or casei_value)
 
 
-def _spatial(op: str, args: list[Any], crs: FilterCRS) -> Spatial:
+def _spatial(op: str, args: list[Any], crs: CRS) -> Spatial:
     if len(args) != 2:
         raise InvalidParameter("A spatial predicate takes a property and a geometry.")
     prop, _ = _property(args[0])
@@ -215,7 +205,7 @@ def _spatial(op: str, args: list[Any], crs: FilterCRS) -> Spatial:
     return Spatial(op, prop, geometry_literal(literal, crs))
 
 
-def geometry_literal(value: Any, crs: FilterCRS) -> Envelope | GeometryValue:
+def geometry_literal(value: Any, crs: CRS) -> Envelope | GeometryValue:
     """A CQL2 ``bbox`` or GeoJSON geometry → a literal in ``crs`` (axes put x first)."""
     if isinstance(value, dict) and set(value) == {"bbox"}:
         box = value["bbox"]
@@ -249,7 +239,7 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def parse_filter(text: str, language: str | None, crs: FilterCRS = CRS84) -> Node:
+def parse_filter(text: str, language: str | None, crs: CRS = CRS84) -> Node:
     """``filter`` + ``filter-lang`` as OGC API – Features Part 3 defines them."""
     language = (language or "cql2-text").strip().lower()
     if language == "cql2-text":

@@ -40,11 +40,16 @@ GDAL_DRIVERS = {"gpkg": "GPKG", "shp": "ESRI Shapefile", "kml": "KML"}
 ARROW_TYPES = {"xs:boolean": pa.bool_(), "xs:double": pa.float64(), "xs:integer": pa.int64()}
 
 
+def _matches(layer: Layer, structure: Hashable) -> Any:
+    """Every row of the layer that matches, in id order (no page window)."""
+    t = layer.table
+    return select(t).where(where_clause(layer, structure)).order_by(t.c.id).subquery("rows")
+
+
 @lru_cache(maxsize=256)
 def geojson_rows(layer_name: str, structure: Hashable, crs: CRS) -> Select:
     layer = LAYERS[layer_name]
-    t = layer.table
-    rows = select(t).where(where_clause(layer, structure)).order_by(t.c.id).subquery("rows")
+    rows = _matches(layer, structure)
     return select(cast(_feature_object(layer, rows, crs), Text)).order_by(rows.c.id)
 
 
@@ -52,8 +57,7 @@ def geojson_rows(layer_name: str, structure: Hashable, crs: CRS) -> Select:
 def table_rows(layer_name: str, structure: Hashable, crs: CRS) -> Select:
     """Properties (arrays joined with ``;``) and the geometry as WKB in ``crs``, x first."""
     layer = LAYERS[layer_name]
-    t = layer.table
-    rows = select(t).where(where_clause(layer, structure)).order_by(t.c.id).subquery("rows")
+    rows = _matches(layer, structure)
     geometry = rows.c[layer.geometry_column]
     if layer.multi:
         geometry = func.ST_Multi(geometry)

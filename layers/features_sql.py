@@ -93,9 +93,9 @@ def where_clause(layer: Layer, structure: Hashable) -> ColumnElement[bool]:
     return and_(base_clause(layer), compile_structure(layer.name, structure))
 
 
-def _page_columns(layer: Layer) -> list[ColumnElement]:
-    """The table columns a page needs: id and geometry, published and internal columns."""
-    wanted = {"id", layer.id_name, layer.geometry_column, *layer.columns, *layer.internal_columns}
+def _page_columns(layer: Layer, *extra: str) -> list[ColumnElement]:
+    """The table columns a page needs: id and geometry, published and internal columns (and ``extra``)."""
+    wanted = {"id", layer.id_name, layer.geometry_column, *layer.columns, *layer.internal_columns, *extra}
     return [column for column in layer.table.c if column.name in wanted]
 
 
@@ -139,8 +139,7 @@ def matched_page(layer: Layer, structure: Hashable, sort: Sort = ()) -> Subquery
     numbering repeats the order over at most ``limit + 1`` rows, so encoders aggregate by ``rn``.
     """
     t = layer.table
-    sort_columns = [layer.queryables[name].column for name, _ in sort]
-    wanted = {"id", layer.id_name, layer.geometry_column, *layer.columns, *layer.internal_columns, *sort_columns}
+    sort_columns = [layer.queryables[name].column or name for name, _ in sort]
 
     def order(source: FromClause) -> list[ColumnElement]:
         keys = [
@@ -150,7 +149,7 @@ def matched_page(layer: Layer, structure: Hashable, sort: Sort = ()) -> Subquery
         return [*keys, source.c.id]
 
     matched = (
-        select(*[column for column in t.c if column.name in wanted])
+        select(*_page_columns(layer, *sort_columns))
         .where(where_clause(layer, structure))
         .order_by(*order(t))
         .limit(bindparam("fetch", type_=Integer))

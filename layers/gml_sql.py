@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from layers.counts import version_column
 from layers.crs import CRS
 from layers.features_sql import Sort, matched_page, output_geometry
 from layers.registry import LAYERS, Layer
@@ -105,8 +106,6 @@ def gml_page_statement(
     layer_name: str, structure: Any, crs: CRS, sort: Sort, gml_version: str, legacy_srs: bool = False
 ) -> Select:
     """One row: (the page's members as GML text, rows fetched ≤ limit + 1, data version)."""
-    from layers.counts import version_column
-
     layer = LAYERS[layer_name]
     numbered = matched_page(layer, structure, sort)
     rows = select(_feature(layer, numbered, crs, gml_version, legacy_srs).label("member"), numbered.c.rn).subquery()

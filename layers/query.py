@@ -15,7 +15,7 @@ from typing import Any
 
 from geoplatform.errors import InvalidParameter
 from geoplatform.vocabulary import ValueProblem, Vocabulary
-from layers.cql2_filter import FilterCRS, parse_filter
+from layers.cql2_filter import parse_filter
 from layers.crs import CRS, CRS84, parse_crs
 from layers.filter_tree import Between, Comparison, Envelope, In, Node, Spatial, conjunction
 from layers.queryables import resolve
@@ -337,9 +337,7 @@ def parse_items_query(
             nodes.append(Comparison(name, "=", parsed[0]) if len(parsed) == 1 else In(name, parsed))
     if args.get("filter"):
         filter_crs = parse_crs(args["filter-crs"], "filter-crs") if args.get("filter-crs") else CRS84
-        nodes.append(
-            parse_filter(args["filter"], args.get("filter-lang"), FilterCRS(filter_crs.srid, filter_crs.y_first))
-        )
+        nodes.append(parse_filter(args["filter"], args.get("filter-lang"), filter_crs))
     elif args.get("filter-lang") or args.get("filter-crs"):
         raise InvalidParameter("Parameters 'filter-lang' and 'filter-crs' need a 'filter'.")
     query = FeatureQuery(

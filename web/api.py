@@ -7,7 +7,6 @@ parameters, splices the FeatureCollection members around that text and adds pagi
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,7 @@ from layers.registry import Layer
 from layers.registry import get_layer as registry_layer
 from web import context
 from web.access import require_role
-from web.floor import GEOJSON, check_code, json_response
+from web.floor import GEOJSON, check_code, feature_collection_text, json_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -67,8 +66,7 @@ def feature_collection(layer: Layer, query: FeatureQuery) -> str:
         members["numberMatched"] = page.number_matched
     members["numberReturned"] = page.number_returned
     members["links"] = links
-    head = json.dumps(members, ensure_ascii=False)
-    return head[:-1] + ', "features": ' + page.features_json + "}"
+    return feature_collection_text(members, page.features_json)
 
 
 def _feature_response(layer: Layer, code: str) -> Response:

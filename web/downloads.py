@@ -12,22 +12,15 @@ from geoplatform.errors import InvalidParameter, NotFound
 from layers.downloads import FORMATS, csv_download, file_chunks, gdal_download, geojson_download
 from layers.features_sql import structure_of
 from layers.query import parse_items_query
-from layers.registry import Layer, get_layer
 from web import context
+from web.floor import collection_layer
 
 bp = Blueprint("downloads", __name__)
 
 
-def _layer(collection_id: str) -> Layer:
-    try:
-        return get_layer(collection_id)
-    except NotFound:
-        raise NotFound("There is no collection with that id; see /ogcapi/collections.") from None
-
-
 @bp.get("/downloads/<collection_id>.<kind>")
 def download(collection_id: str, kind: str) -> Response:
-    layer = _layer(collection_id)
+    layer = collection_layer(collection_id)
     if kind not in FORMATS:
         raise NotFound("Downloads come as " + ", ".join(FORMATS) + ".")
     args = request.args.to_dict(flat=True)

@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import Response
 
-from geoplatform.errors import InvalidParameter
+from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.models import CODE_PATTERN
+from layers.registry import Layer, get_layer
 
 GEOJSON = "application/geo+json"
 CODE_RE = re.compile(CODE_PATTERN)
@@ -32,3 +33,17 @@ def check_code(code: str) -> str:
             "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' (e.g. DEP-JINCHUAN)."
         )
     return code
+
+
+def collection_layer(collection_id: str) -> Layer:
+    """The layer a standard service names as a collection (a 404 pointing to the list when unknown)."""
+    try:
+        return get_layer(collection_id)
+    except NotFound:
+        raise NotFound("There is no collection with that id; see /ogcapi/collections.") from None
+
+
+def feature_collection_text(members: dict[str, Any], features_json: str) -> str:
+    """A FeatureCollection: ``members`` written here, ``features`` spliced in as PostGIS wrote it."""
+    head = json.dumps(members, ensure_ascii=False)
+    return head[:-1] + ', "features": ' + features_json + "}"

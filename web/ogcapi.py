@@ -16,12 +16,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request, url_for
 
 from geoplatform.errors import InvalidParameter, NotFound
-from layers.crs import CRS84, SUPPORTED
+from layers.crs import CRS84, SUPPORTED, parse_crs
+from layers.downloads import FORMATS as DOWNLOAD_FORMATS
 from layers.extents import layer_extent
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import parse_items_query
-from layers.registry import LAYERS, Layer, get_layer
+from layers.registry import LAYERS, Layer
 from web import context
+from web.floor import collection_layer, feature_collection_text, json_response
 from web.i18n import current_language
 from web.openapi import openapi_document
 
@@ -74,7 +76,7 @@ def _link_header(links: list[dict[str, str]]) -> str:
 
 
 def _json(body: Any, mimetype: str = JSON) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=str), mimetype=mimetype)
+    return json_response(body, mimetype=mimetype)
 
 
 def _html(title: str, body: dict[str, Any], kind: str) -> Response:
@@ -199,21 +201,14 @@ def collections() -> Response:
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str) -> Response:
-    layer = _layer(collection_id)
+    layer = collection_layer(collection_id)
     body = collection_document(layer)
     return _html(body["title"], body, "collection") if wants_html() else _json(body)
 
 
-def _layer(collection_id: str) -> Layer:
-    try:
-        return get_layer(collection_id)
-    except NotFound:
-        raise NotFound("There is no collection with that id; see /ogcapi/collections.") from None
-
-
 @bp.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str) -> Response:
-    layer = _layer(collection_id)
+    layer = collection_layer(collection_id)
     lists = context.codelists()
     zh = current_language() == "zh"
     properties: dict[str, Any] = {}
@@ -250,12 +245,11 @@ def queryables(collection_id: str) -> Response:
 # -- features ---------------------------------------------------------------------------------------
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str) -> Response:
-    layer = _layer(collection_id)
+    layer = collection_layer(collection_id)
     html = wants_html()
     settings = context.settings()
-    args = {k: v for k, v in request.args.to_dict(flat=True).items()}
     parsed = parse_items_query(
-        args,
+        request.args.to_dict(flat=True),
         layer,
         context.codelists(),
         context.vocabulary(),
@@ -296,20 +290,10 @@ def items(collection_id: str) -> Response:
     if html:
         body = {**members, "features": json.loads(page.features_json)}
         return _html(_title(layer), body, "items")
-    head = json.dumps(members, ensure_ascii=False)
-    response = Response(head[:-1] + ', "features": ' + page.features_json + "}", mimetype=GEOJSON)
+    response = Response(feature_collection_text(members, page.features_json), mimetype=GEOJSON)
     response.headers["Content-Crs"] = f"<{parsed.crs.uri}>"
     response.headers["Link"] = _link_header(links)
     return response
-
-
-DOWNLOADS = {
-    "geojson": "application/geo+json",
-    "csv": "text/csv",
-    "gpkg": "application/geopackage+sqlite3",
-    "shp": "application/zip",
-    "kml": "application/vnd.google-earth.kml+xml",
-}
 
 
 def _downloads(layer: Layer) -> list[dict[str, str]]:
@@ -319,11 +303,11 @@ def _downloads(layer: Layer) -> list[dict[str, str]]:
     return [
         {
             "rel": "enclosure",
-            "type": mimetype,
+            "type": mimetype.partition(";")[0],
             "title": f"All matches ({kind})",
             "href": url_for("downloads.download", collection_id=layer.name, kind=kind, _external=True) + query,
         }
-        for kind, mimetype in DOWNLOADS.items()
+        for kind, (mimetype, _) in DOWNLOAD_FORMATS.items()
     ]
 
 
@@ -334,21 +318,14 @@ def _next(offset: int) -> str:
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
-    layer = _layer(collection_id)
+    layer = collection_layer(collection_id)
     html = wants_html()
     unknown = set(request.args) - {"f", "lang", "crs"}
     if unknown:
         raise InvalidParameter("Unknown query parameter; this endpoint accepts: crs, f, lang.")
-    parsed = parse_items_query(
-        {k: v for k, v in request.args.items() if k == "crs"},
-        layer,
-        context.codelists(),
-        context.vocabulary(),
-        default_limit=1,
-        max_limit=1,
-    )
+    crs = parse_crs(request.args["crs"], "crs") if request.args.get("crs") else CRS84
     with context.read_engine().connect() as conn:
-        feature = fetch_feature(conn, layer, feature_id, parsed.crs) if len(feature_id) <= 64 else None
+        feature = fetch_feature(conn, layer, feature_id, crs) if len(feature_id) <= 64 else None
     if feature is None:
         raise NotFound("There is no feature with that id in this collection.")
     links = [
@@ -363,6 +340,6 @@ def item(collection_id: str, feature_id: str) -> Response:
     if html:
         return _html(_title(layer), {**json.loads(feature), "links": links}, "item")
     response = Response(feature[:-1] + ', "links": ' + json.dumps(links) + "}", mimetype=GEOJSON)
-    response.headers["Content-Crs"] = f"<{parsed.crs.uri}>"
+    response.headers["Content-Crs"] = f"<{crs.uri}>"
     response.headers["Link"] = _link_header(links)
     return response

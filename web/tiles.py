@@ -9,7 +9,6 @@ revalidates with ``If-None-Match`` and gets a 304 until the data changes.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
@@ -19,9 +18,10 @@ from layers.clusters import grid_is_current
 from layers.counts import CountCache, current_version, freeze
 from layers.features_sql import NO_FILTER, structure_of
 from layers.query import parse_items_query
-from layers.registry import Layer, get_layer
+from layers.registry import Layer
 from layers.tiles_sql import filtered_clusters_statement, grid_clusters_statement, points_statement
 from web import context
+from web.floor import collection_layer, json_response
 
 bp = Blueprint("tiles", __name__)
 
@@ -30,13 +30,6 @@ MAX_ZOOM = 22
 TILES = CountCache(size=4096)
 NOT_FOR_TILES = frozenset({"bbox", "bbox-crs", "crs", "limit", "offset", "filter-crs"})
 WEB_MERCATOR_QUAD = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
-
-
-def _layer(collection_id: str) -> Layer:
-    try:
-        return get_layer(collection_id)
-    except NotFound:
-        raise NotFound("There is no collection with that id; see /ogcapi/collections.") from None
 
 
 def _filters(layer: Layer) -> Any:
@@ -91,12 +84,12 @@ def _headers(response: Response, tag: str) -> Response:
 
 @bp.get("/tiles/<collection_id>/<int:z>/<int:x>/<int:y>.mvt")
 def tile(collection_id: str, z: int, x: int, y: int) -> Response:
-    return tile_response(_layer(collection_id), z, x, y)
+    return tile_response(collection_layer(collection_id), z, x, y)
 
 
 @bp.get("/ogcapi/collections/<collection_id>/tiles/WebMercatorQuad/<int:tile_matrix>/<int:tile_row>/<int:tile_col>")
 def ogc_tile(collection_id: str, tile_matrix: int, tile_row: int, tile_col: int) -> Response:
-    return tile_response(_layer(collection_id), tile_matrix, tile_col, tile_row)
+    return tile_response(collection_layer(collection_id), tile_matrix, tile_col, tile_row)
 
 
 def _tileset(layer: Layer) -> dict[str, Any]:
@@ -142,15 +135,11 @@ def _tileset(layer: Layer) -> dict[str, Any]:
 
 @bp.get("/ogcapi/collections/<collection_id>/tiles")
 def tilesets(collection_id: str) -> Response:
-    layer = _layer(collection_id)
+    layer = collection_layer(collection_id)
     body = {"tilesets": [_tileset(layer)], "links": [{"rel": "self", "href": request.base_url}]}
-    return context_json(body)
+    return json_response(body)
 
 
 @bp.get("/ogcapi/collections/<collection_id>/tiles/WebMercatorQuad")
 def tileset(collection_id: str) -> Response:
-    return context_json(_tileset(_layer(collection_id)))
-
-
-def context_json(body: Any) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    return json_response(_tileset(collection_layer(collection_id)))

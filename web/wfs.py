@@ -8,7 +8,6 @@ Errors are OWS ExceptionReports with the ``exceptionCode`` and ``locator`` the s
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
 from urllib.parse import urlencode
@@ -19,13 +18,14 @@ from flask import Blueprint, Response, request
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from layers.crs import CRS, SUPPORTED, parse_crs
 from layers.extents import layer_extent
-from layers.features_sql import count_matches, fetch_page, structure_of
+from layers.features_sql import FeaturePage, count_matches, fetch_page, structure_of
 from layers.fes import parse_fes, resource_code
-from layers.filter_tree import Comparison, Envelope, In, Node, Spatial, conjunction
+from layers.filter_tree import Comparison, In, Node, Spatial, conjunction
 from layers.gml_sql import NAMESPACE, PREFIX, gml_page_statement, gml_property_type, property_types
-from layers.query import FeatureQuery, parse_int, resolve_filter
+from layers.query import FeatureQuery, parse_int, parse_ogc_bbox, resolve_filter
 from layers.registry import LAYERS, Layer
 from web import context
+from web.floor import feature_collection_text
 
 bp = Blueprint("wfs", __name__)
 
@@ -363,22 +363,10 @@ def _crs(kvp: Mapping[str, str]) -> tuple[CRS, bool]:
 
 
 def _bbox(raw: str, default: CRS) -> Spatial:
-    parts = [part.strip() for part in raw.split(",")]
-    crs = default
-    if len(parts) in (5, 7):
-        crs = parse_crs(parts.pop(), "bbox")
-    if len(parts) not in (4, 6):
-        raise InvalidParameter("Parameter 'bbox' must be four numbers and an optional CRS.")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        raise InvalidParameter("Parameter 'bbox' must be four numbers and an optional CRS.") from None
-    half = len(numbers) // 2
-    a1, b1, a2, b2 = numbers[0], numbers[1], numbers[half], numbers[half + 1]
-    x1, y1, x2, y2 = (b1, a1, b2, a2) if crs.y_first else (a1, b1, a2, b2)
-    if x1 > x2 or y1 > y2:
-        raise InvalidParameter("Parameter 'bbox' must give the lower corner first.")
-    return Spatial("s_intersects", "geometry", Envelope(x1, y1, x2, y2, crs.srid))
+    """``BBOX=a,b,c,d[,crs]``: the OGC API bbox rule (axis order of the CRS) with the CRS at the end."""
+    parts = raw.split(",")
+    crs = parse_crs(parts.pop(), "bbox") if len(parts) in (5, 7) else default
+    return parse_ogc_bbox(",".join(parts), crs)
 
 
 def _sort(raw: str | None, layer: Layer) -> tuple[tuple[str, bool], ...]:
@@ -451,35 +439,24 @@ def get_feature(kvp: Mapping[str, str], version: str) -> Response:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with context.read_engine().connect() as conn:
         if hits:
-            matched = count_matches(conn, layer, query, settings.count_timeout_ms)
-            returned, members, has_more = 0, "", False
-        elif output == "json":
-            page = fetch_page(conn, layer, query, settings.count_timeout_ms, crs)
-            matched, returned, members, has_more = (
-                page.number_matched,
-                page.number_returned,
-                page.features_json,
-                page.has_more,
-            )
+            page = FeaturePage("", 0, False, count_matches(conn, layer, query, settings.count_timeout_ms))
         else:
-            statement = gml_page_statement(
-                layer.name, structure_of(query)[0], crs, query.sort, "3.2" if version == "2.0.0" else "3.1.1", legacy
+            gml_version = "3.2" if version == "2.0.0" else "3.1.1"
+            structure = structure_of(query)[0]
+            statement = (
+                None
+                if output == "json"
+                else gml_page_statement(layer.name, structure, crs, query.sort, gml_version, legacy)
             )
             page = fetch_page(conn, layer, query, settings.count_timeout_ms, crs, statement)
-            matched, returned, members, has_more = (
-                page.number_matched,
-                page.number_returned,
-                page.features_json,
-                page.has_more,
-            )
+    matched, returned, members, has_more = page.number_matched, page.number_returned, page.features_json, page.has_more
     if kvp.get("COUNT" if version == "2.0.0" else "MAXFEATURES") == "0":
-        returned, members = 0, ""
+        returned, members = 0, "[]" if output == "json" else ""
     if output == "json" and not hits:
         head = {"type": "FeatureCollection", "numberReturned": returned, "timeStamp": stamp}
         if matched is not None:
             head["numberMatched"] = matched
-        text = json.dumps(head, ensure_ascii=False)
-        return Response(text[:-1] + ', "features": ' + members + "}", mimetype="application/geo+json")
+        return Response(feature_collection_text(head, members), mimetype="application/geo+json")
     return Response(
         _collection(version, layer, stamp, matched, returned, members, has_more, query, kvp),
         mimetype=("application/gml+xml; version=3.2" if version == "2.0.0" else "text/xml; subtype=gml/3.1.1"),
