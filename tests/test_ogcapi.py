@@ -282,3 +282,11 @@ def test_injection_attempts_are_refused_or_inert(client, engine: Engine, attack:
     if response.status_code == 200:
         assert response.json["numberReturned"] == 0, "a quoted payload is only ever a value"
     assert sql_codes(engine), "the table is still there"
+
+
+def test_each_collection_extent_covers_its_own_rows_only(client) -> None:
+    """The provinces share a table with the countries; their extent is China's, not the world's."""
+    minx, miny, maxx, maxy = get(client, "/ogcapi/collections/provinces")["extent"]["spatial"]["bbox"][0]
+    assert 70 < minx < 80 and 0 < miny < 20 and 130 < maxx < 140 and 50 < maxy < 56
+    footprints = get(client, "/ogcapi/collections/deposit_footprints")["extent"]["spatial"]["bbox"][0]
+    assert footprints[2] - footprints[0] < 360
