@@ -462,7 +462,11 @@ holiday_calendar = Table(
     CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),
 )
 
-CODELIST_TABLES.update({t.name: t for t in (approval_status, target_change_reason, approval_kind)})
+timetable_state = Table("timetable_state", Base.metadata, *_codelist_columns())
+"""The timetable states of an approval item (``geoplatform.approvals.timetable``), worst first by
+``sort_order``; a codelist so that the approvals layer's queryable can list them."""
+
+CODELIST_TABLES.update({t.name: t for t in (approval_status, target_change_reason, approval_kind, timetable_state)})
 
 
 class ApprovalItem(Base):
@@ -542,6 +546,51 @@ class ProjectPause(Base):
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
         Index("uq_project_pause_open", "project_id", unique=True, postgresql_where=text("ended_on IS NULL")),
     )
+
+
+approval_layer = Table(
+    "approval_layer",
+    Base.metadata,
+    Column("id", Integer, ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("name_lang", String(8)),
+    Column("name_zh", Text),
+    Column("name_en", Text),
+    Column("stage", String(40), nullable=False),
+    Column("green_channel", Boolean, nullable=False),
+    Column("country_code", String(2)),
+    Column("region_code", String(12)),
+    Column("subdivision_code", String(12)),
+    Column("timetable", String(40), ForeignKey("timetable_state.code"), nullable=False),
+    Column("timetable_days", Integer),
+    Column("worst_kind", String(40)),
+    Column("items", Integer, nullable=False),
+    Column("open_items", Integer, nullable=False),
+    Column("overdue_items", Integer, nullable=False),
+    Column("due_soon_items", Integer, nullable=False),
+    Column("next_due_on", Date),
+    Column("next_due_kind", String(40)),
+    Column("paused", Boolean, nullable=False),
+    Column("status_as_of", Date, nullable=False),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    Index("ix_approval_layer_geom", "geom", postgresql_using="gist"),
+    Index("ix_approval_layer_timetable", "timetable"),
+)
+"""Projects with approval items and the worst timetable state of their items, as of
+``status_as_of``: derived data, rebuilt by ``geoplatform.approvals.standing`` when the data version
+or the day has moved on (the states depend on today's date and the working-day calendar)."""
+
+approval_layer_state = Table(
+    "approval_layer_state",
+    Base.metadata,
+    Column("id", SmallInteger, primary_key=True, server_default="1"),
+    Column("data_version", BigInteger, nullable=False),
+    Column("built_on", Date, nullable=False),
+    Column("built_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("id = 1", name="single_row"),
+)
+"""The data version and the day ``approval_layer`` was built for."""
 
 
 # -- ownership ----------------------------------------------------------------------------------------

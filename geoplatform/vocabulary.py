@@ -70,6 +70,7 @@ LISTS = {
     "approval_kind": "approval_kind",
     "approval_status": "approval_status",
     "target_reason": "target_change_reason",
+    "timetable_state": "timetable_state",
 }
 """Vocabulary list names (as the importer's fields call them) → codelist tables."""
 

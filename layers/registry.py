@@ -75,6 +75,10 @@ class Layer:
     large geometries page in smaller steps."""
     order: int = 100
     """Position among the collections (capabilities, collection lists)."""
+    prepare: Callable[[Engine, Engine], object] | None = None
+    """Brings a derived table up to date before the layer is read (the approvals layer's states
+    depend on today's date), given the engine and its autocommit twin for the cheap check; the
+    services call it through ``web.floor``."""
 
     @property
     def id_column(self) -> ColumnElement:
@@ -155,7 +159,8 @@ def check_layers(engine: Engine) -> None:
 
 # The declarations register themselves when imported; importing them here means every user of
 # the registry sees every layer. (They import this module first, so the names above exist.)
-from layers import boundaries, deposits, footprints, projects  # noqa: E402, F401
+from layers import approvals, boundaries, deposits, footprints, projects  # noqa: E402, F401
 
+APPROVALS = approvals.LAYER
 DEPOSITS = deposits.LAYER
 PROJECTS = projects.LAYER

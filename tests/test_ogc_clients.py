@@ -54,6 +54,7 @@ def _gpkg_codes(path: Path, table: str) -> list[str]:
 LAYER_IDS = {
     "deposits": ("code", "SELECT code FROM deposit"),
     "projects": ("code", "SELECT code FROM project"),
+    "approvals": ("code", "SELECT DISTINCT p.code FROM project p JOIN approval_item i ON i.project_id = p.id"),
     "deposit_footprints": ("code", "SELECT code FROM deposit WHERE footprint IS NOT NULL"),
     "countries": ("country_code", "SELECT country_code FROM boundary WHERE kind = 'country'"),
     "provinces": ("region_code", "SELECT region_code FROM boundary WHERE kind = 'province'"),

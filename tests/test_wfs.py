@@ -62,7 +62,14 @@ def test_capabilities_declare_paging_count_default_and_filters(client) -> None:
     assert constraints["ImplementsResultPaging"] == "TRUE"
     assert int(constraints["CountDefault"]) > 0
     names = [n.text for n in root.iter(f"{WFS2}Name")]
-    assert names == ["gp:deposits", "gp:deposit_footprints", "gp:projects", "gp:countries", "gp:provinces"]
+    assert names == [
+        "gp:deposits",
+        "gp:deposit_footprints",
+        "gp:projects",
+        "gp:approvals",
+        "gp:countries",
+        "gp:provinces",
+    ]
 
 
 def test_hits_count_exactly_and_gml_ids_are_ncnames(client, engine: Engine) -> None:

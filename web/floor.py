@@ -15,7 +15,8 @@ from flask import Response
 
 from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.models import CODE_PATTERN
-from layers.registry import Layer, get_layer
+from layers.registry import LAYERS, Layer, get_layer
+from web import context
 
 GEOJSON = "application/geo+json"
 CODE_RE = re.compile(CODE_PATTERN)
@@ -35,12 +36,25 @@ def check_code(code: str) -> str:
     return code
 
 
+def prepared(layer: Layer) -> Layer:
+    """``layer`` with its derived table brought up to date (most layers have none)."""
+    if layer.prepare is not None:
+        layer.prepare(context.engine(), context.read_engine())
+    return layer
+
+
+def published_layers() -> list[Layer]:
+    """Every registered layer, ready to be read, in collection order."""
+    return [prepared(layer) for layer in LAYERS.values()]
+
+
 def collection_layer(collection_id: str) -> Layer:
     """The layer a standard service names as a collection (a 404 pointing to the list when unknown)."""
     try:
-        return get_layer(collection_id)
+        layer = get_layer(collection_id)
     except NotFound:
         raise NotFound("There is no collection with that id; see /ogcapi/collections.") from None
+    return prepared(layer)
 
 
 def feature_collection_text(members: dict[str, Any], features_json: str) -> str:

@@ -21,9 +21,9 @@ from layers.downloads import FORMATS as DOWNLOAD_FORMATS
 from layers.extents import layer_extent
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import parse_items_query
-from layers.registry import LAYERS, Layer
+from layers.registry import Layer
 from web import context
-from web.floor import collection_layer, feature_collection_text, json_response
+from web.floor import collection_layer, feature_collection_text, json_response, published_layers
 from web.i18n import current_language
 from web.openapi import openapi_document
 
@@ -194,7 +194,7 @@ def collection_document(layer: Layer) -> dict[str, Any]:
 def collections() -> Response:
     body = {
         "links": _self_links("Collections"),
-        "collections": [collection_document(layer) for layer in LAYERS.values()],
+        "collections": [collection_document(layer) for layer in published_layers()],
     }
     return _html("Collections", body, "collections") if wants_html() else _json(body)
 

@@ -14,18 +14,18 @@ from geoplatform.catalogue import countries_in_use, deposit_record, project_reco
 from geoplatform.errors import NotFound
 from layers.features_sql import fetch_page
 from layers.query import FeatureQuery, parse_feature_query
-from layers.registry import DEPOSITS, PROJECTS, Layer
+from layers.registry import APPROVALS, DEPOSITS, PROJECTS, Layer
 from web import context, maps, timeline
-from web.floor import check_code
+from web.floor import check_code, prepared
 from web.i18n import current_language, label, record_name, t
 from web.timeline import TIMETABLE_COLOURS, allowed_next
 
 bp = Blueprint("pages", __name__)
 
 MAP_FEATURE_LIMIT = 5000
-RECORD_PAGES = {"deposits": "/deposits/", "projects": "/projects/"}
-"""Where a layer's record pages live (a web concern, so not part of the layer declaration)."""
 """Features embedded in the map page per layer; larger catalogues will be drawn from vector tiles."""
+RECORD_PAGES = {"deposits": "/deposits/", "projects": "/projects/", "approvals": "/projects/"}
+"""Where a layer's record pages live (a web concern, so not part of the layer declaration)."""
 
 MAP_FILTERS = ("commodity", "country", "region", "abroad", "chinese_stake")
 """The API's filters that the map page offers; they mean there what they mean in ``/api/v1``."""
@@ -112,7 +112,7 @@ def index() -> str:
         )
         codes = list(context.codelists()[layer.status_codelist])
         legend.append((t(layer.name), outline, maps.legend_entries(codes, labels[layer.status_codelist])))
-    worst = _approval_layer(fmap, labels, shown[1])
+    worst = _approval_layer(fmap, labels, filters)
     legend.append((t("approval_layer"), "#263238", [(TIMETABLE_COLOURS[k], t("tt_" + k)) for k in worst]))
     folium.LayerControl(collapsed=False).add_to(fmap)
     extent = _extent(shown) if filters else None
@@ -130,28 +130,18 @@ def index() -> str:
     )
 
 
-def _approval_layer(fmap: folium.Map, labels: dict[str, Any], projects: dict[str, Any]) -> list[str]:
-    """The projects shown, coloured by the worst timetable state of their approvals (hidden until chosen)."""
-    with context.engine().connect() as conn:
-        items = service.item_rows(conn)
-    worst: dict[str, tuple[int, str]] = {}
-    for item in items:
-        current = worst.get(item["project_code"])
-        if current is None or item["severity"] > current[0]:
-            worst[item["project_code"]] = (item["severity"], item["timetable"])
-    features = []
-    for feature in projects["features"]:
-        if feature["id"] in worst:
-            properties = {**feature["properties"], "timetable": worst[feature["id"]][1]}
-            features.append({**feature, "properties": properties})
+def _approval_layer(fmap: folium.Map, labels: dict[str, Any], filters: dict[str, str]) -> list[str]:
+    """The approvals layer with the map's filters, coloured by timetable state (hidden until chosen)."""
+    layer = prepared(APPROVALS)
+    collection, _ = _layer_collection(layer, _map_query(layer, filters))
     labels["timetable"] = {state: t("tt_" + state) for state in TIMETABLE_COLOURS}
     maps.add_feature_layer(
         fmap,
-        {"type": "FeatureCollection", "features": features},
+        collection,
         name=t("approval_layer"),
         status_property="timetable",
         status_list="timetable",
-        page_prefix=RECORD_PAGES[PROJECTS.name],
+        page_prefix=RECORD_PAGES[layer.name],
         labels=labels,
         radius=9,
         outline="#263238",
@@ -159,7 +149,7 @@ def _approval_layer(fmap: folium.Map, labels: dict[str, Any], projects: dict[str
         status_title=t("timetable"),
         show=False,
     )
-    states = {state for _, state in worst.values()}
+    states = {feature["properties"]["timetable"] for feature in collection["features"]}
     return [state for state in TIMETABLE_COLOURS if state in states]
 
 

@@ -25,7 +25,7 @@ from layers.gml_sql import NAMESPACE, PREFIX, gml_page_statement, gml_property_t
 from layers.query import FeatureQuery, parse_int, parse_ogc_bbox, resolve_filter
 from layers.registry import LAYERS, Layer
 from web import context
-from web.floor import feature_collection_text
+from web.floor import feature_collection_text, prepared, published_layers
 
 bp = Blueprint("wfs", __name__)
 
@@ -143,7 +143,7 @@ def _layers(raw: str | None, locator: str) -> list[Layer]:
         layer = by_name.get(name.strip())
         if layer is None:
             raise OWSException("InvalidParameterValue", "Unknown feature type; see GetCapabilities.", locator)
-        found.append(layer)
+        found.append(prepared(layer))
     return found
 
 
@@ -196,7 +196,7 @@ def capabilities(kvp: Mapping[str, str], version: str) -> Response:
         if two
         else []
     )
-    feature_types = "".join(_feature_type(layer, version) for layer in LAYERS.values())
+    feature_types = "".join(_feature_type(layer, version) for layer in published_layers())
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<wfs:WFS_Capabilities version="{version}" xmlns:wfs="{wfs_ns}" xmlns:ows="{ows}" '
