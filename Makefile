@@ -11,7 +11,7 @@ OGCTESTS_STAMP := $(OGCTESTS_VENV)/.installed-stamp
 SCHEMATHESIS_VENV ?= .venv-schemathesis
 SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-stamp
 
-.PHONY: demo test setup setup-test system-demo system-test lint bench serve clean
+.PHONY: demo test setup setup-test system-demo system-test lint bench bench-clients bench-peers serve clean
 
 demo: setup ## install what is missing, load the demo data, serve on http://127.0.0.1:5000
 	$(BIN)/geoplatform demo --serve
@@ -59,6 +59,16 @@ bench: setup-test ## 1,000,000 deposits: API pages and services against raw SQL;
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_services.py
 	$(BIN)/python bench/bench_import.py
+
+bench-clients: setup-test ## OWSLib, GDAL (full copies of 1,000,151 deposits) and ogctests against 1,000,000 deposits (about 10 minutes)
+	$(BIN)/python bench/bench_clients.py
+
+PEERS ?= /tmp/geoplatform-peers
+bench-peers: setup-test ## the same requests to geoplatform, tipg and pygeoapi on the same 1,000,000 deposits (peers from PyPI, own venvs)
+	test -x $(PEERS)/tipg/bin/uvicorn || (python3 -m venv $(PEERS)/tipg && $(PEERS)/tipg/bin/pip install -q tipg uvicorn)
+	test -x $(PEERS)/pygeoapi/bin/gunicorn || (python3 -m venv $(PEERS)/pygeoapi && \
+		$(PEERS)/pygeoapi/bin/pip install -q pygeoapi gunicorn psycopg2-binary SQLAlchemy GeoAlchemy2)
+	$(BIN)/python bench/bench_peers.py --peers $(PEERS)
 
 clean:
 	rm -rf $(VENV) $(OGCTESTS_VENV) $(SCHEMATHESIS_VENV) build *.egg-info .pytest_cache .ruff_cache

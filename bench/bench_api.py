@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Engine, text
 
+from geoplatform.approvals.demo import load_demo_approvals
 from geoplatform.cluster import EmbeddedCluster, free_port
 from geoplatform.database import SESSION_OPTIONS, create_db_engine, migrate
 from geoplatform.demo import generate_synthetic, load_demo
@@ -51,6 +52,7 @@ def prepare(rows: int) -> tuple[Engine, str]:
     engine = create_db_engine(url)
     migrate(engine)
     load_demo(engine)
+    load_demo_approvals(engine)  # as `make demo` does: every layer has rows
     with engine.connect() as conn:
         present = conn.execute(text("SELECT count(*) FROM deposit WHERE code LIKE 'SYN-%'")).scalar_one()
     if present < rows:

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from geoplatform.models import tile_cluster
+from layers.counts import version_column
 from layers.features_sql import where_clause
 from layers.registry import LAYERS, Layer
 
@@ -52,7 +53,9 @@ def tile_columns(layer: Layer) -> list[str]:
 
 @lru_cache(maxsize=512)
 def points_statement(layer_name: str, structure: Hashable) -> Select:
-    """One row: the MVT of the tile's points (bind ``z``, ``x``, ``y``, ``cap``)."""
+    """One row: the MVT of the tile's points and the data version it was read at (bind ``z``,
+    ``x``, ``y``, ``cap``). One statement, one snapshot: the tile service keys its cache by the
+    version without a round trip of its own to read it."""
     layer = LAYERS[layer_name]
     t = layer.table
     z, x, y = (bindparam(name, type_=Integer) for name in ("z", "x", "y"))
@@ -73,7 +76,8 @@ def points_statement(layer_name: str, structure: Hashable) -> Select:
         .limit(bindparam("cap", type_=Integer))
         .subquery("tile_rows")
     )
-    return select(func.ST_AsMVT(literal_column("tile_rows"), layer.name, EXTENT, "geom")).select_from(rows)
+    tile = func.ST_AsMVT(literal_column("tile_rows"), layer.name, EXTENT, "geom")
+    return select(tile.label("tile"), version_column().label("version")).select_from(rows)
 
 
 @lru_cache(maxsize=64)

@@ -146,6 +146,30 @@ def test_a_write_rebuilds_the_cluster_grid(write_app, fresh_engine: Engine) -> N
     assert producing() == before - 1, "and the same from the rebuilt grid"
 
 
+def test_a_cached_points_tile_is_not_served_after_a_write(write_app, fresh_engine: Engine) -> None:
+    """Points tiles read the data version in their own statement; the cache is tried with the
+    version last seen and used only once the version is read and found unchanged."""
+    client = write_app.test_client()
+    x, y = (int(v) for v in fraction(102.15, 38.48, 10))
+    path = f"/tiles/deposits/10/{x}/{y}.mvt"
+
+    def status_of_jinchuan(response_data: bytes) -> str:
+        features = mapbox_vector_tile.decode(response_data)["deposits"]["features"]
+        return next(f["properties"]["status"] for f in features if f["properties"]["code"] == "DEP-JINCHUAN")
+
+    first = client.get(path)
+    assert status_of_jinchuan(first.data) == "producing"
+    cached = client.get(path)
+    assert cached.data == first.data and cached.headers["ETag"] == first.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    change = {"status": "care_and_maintenance", "status_as_of": "2025-06-30"}
+    assert client.patch("/api/v1/deposits/DEP-JINCHUAN", json=change, headers=basic(EDITOR)).status_code == 200
+    stale_tag = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert stale_tag.status_code == 200 and stale_tag.headers["ETag"] != first.headers["ETag"]
+    assert status_of_jinchuan(stale_tag.data) == "care_and_maintenance"
+    assert status_of_jinchuan(client.get(path).data) == "care_and_maintenance"
+
+
 def test_gdal_reads_a_tile(client, tmp_path: Path) -> None:
     if OGRINFO is None:
         pytest.fail("ogrinfo is missing: run scripts/setup-system.sh test (Debian package gdal-bin)")

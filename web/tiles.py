@@ -9,6 +9,7 @@ revalidates with ``If-None-Match`` and gets a 304 until the data changes.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
@@ -28,6 +29,8 @@ bp = Blueprint("tiles", __name__)
 MVT = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
 TILES = CountCache(size=4096)
+LAST_VERSION: dict[Any, int] = {}
+"""Per database, the data version the last points tile was read at."""
 NOT_FOR_TILES = frozenset({"bbox", "bbox-crs", "crs", "limit", "offset", "filter-crs"})
 WEB_MERCATOR_QUAD = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 
@@ -50,28 +53,63 @@ def tile_response(layer: Layer, z: int, x: int, y: int) -> Response:
     structure, values = structure_of(query)
     engine = context.read_engine()
     with engine.connect() as conn:
+        tile = TileRequest(engine.url, layer, z, x, y, structure, freeze(values))
+        if z > layer.cluster_max_zoom:
+            return _points_tile(conn, tile, values)
         version = current_version(conn)
-        key = (conn.engine.url, version, layer.name, z, x, y, structure, freeze(values))
-        tag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-        if request.if_none_match.contains(tag):
-            return _headers(Response(status=304), tag)
-        body = TILES.get(key)
+        if request.if_none_match.contains(tile.tag(version)):
+            return _headers(Response(status=304), tile.tag(version))
+        body = TILES.get(tile.key(version))
         if not isinstance(body, bytes):
-            body = _render(conn, layer, z, x, y, structure, values, version)
-            TILES.put(key, body)  # type: ignore[arg-type]
-    return _headers(Response(body, mimetype=MVT), tag)
+            body = _clusters(conn, layer, structure, {**values, "z": z, "x": x, "y": y}, version)
+            TILES.put(tile.key(version), body)  # type: ignore[arg-type]
+    return _headers(Response(body, mimetype=MVT), tile.tag(version))
 
 
-def _render(conn: Any, layer: Layer, z: int, x: int, y: int, structure: Any, values: dict, version: int) -> bytes:
-    params = {**values, "z": z, "x": x, "y": y}
-    if z <= layer.cluster_max_zoom:
-        if structure == NO_FILTER and grid_is_current(context.engine(), layer, version):
-            statement = grid_clusters_statement(layer.name)
-        else:
-            statement = filtered_clusters_statement(layer.name, structure)
+@dataclass(frozen=True)
+class TileRequest:
+    """What identifies a tile's bytes, but for the data version they were read at."""
+
+    url: Any
+    layer: Layer
+    z: int
+    x: int
+    y: int
+    structure: Any
+    values: Any
+
+    def key(self, version: int) -> tuple:
+        return (self.url, version, self.layer.name, self.z, self.x, self.y, self.structure, self.values)
+
+    def tag(self, version: int) -> str:
+        return hashlib.sha256(repr(self.key(version)).encode()).hexdigest()[:32]
+
+
+def _points_tile(conn: Any, tile: TileRequest, values: dict) -> Response:
+    """A points tile in one round trip when the cache cannot answer: the statement returns the data
+    version with the tile. The version last seen is only a guess at which cache entry to try; a
+    cached tile or a 304 is served only after the version is read and found unchanged."""
+    seen = LAST_VERSION.get(tile.url)
+    if seen is not None:
+        cached = TILES.get(tile.key(seen))
+        revalidating = request.if_none_match.contains(tile.tag(seen))
+        if (isinstance(cached, bytes) or revalidating) and current_version(conn) == seen:
+            if revalidating:
+                return _headers(Response(status=304), tile.tag(seen))
+            return _headers(Response(cached, mimetype=MVT), tile.tag(seen))
+    params = {**values, "z": tile.z, "x": tile.x, "y": tile.y, "cap": context.settings().max_tile_features}
+    body, version = conn.execute(points_statement(tile.layer.name, tile.structure), params).one()
+    body = bytes(body or b"")
+    LAST_VERSION[tile.url] = version
+    TILES.put(tile.key(version), body)  # type: ignore[arg-type]
+    return _headers(Response(body, mimetype=MVT), tile.tag(version))
+
+
+def _clusters(conn: Any, layer: Layer, structure: Any, params: dict, version: int) -> bytes:
+    if structure == NO_FILTER and grid_is_current(context.engine(), layer, version):
+        statement = grid_clusters_statement(layer.name)
     else:
-        statement = points_statement(layer.name, structure)
-        params["cap"] = context.settings().max_tile_features
+        statement = filtered_clusters_statement(layer.name, structure)
     return bytes(conn.execute(statement, params).scalar_one() or b"")
 
 
