@@ -32,7 +32,7 @@ from sqlalchemy import Engine, text
 
 from geoplatform.approvals.demo import load_demo_approvals
 from geoplatform.cluster import EmbeddedCluster, free_port
-from geoplatform.database import SESSION_OPTIONS, create_db_engine, migrate
+from geoplatform.database import SESSION_OPTIONS, create_db_engine, migrate, prepare_for
 from geoplatform.demo import generate_synthetic, load_demo
 from layers.features_sql import count_statement, feature_statement, page_statement, parameters, structure_of
 from layers.filter_tree import In
@@ -182,10 +182,11 @@ def main() -> None:
             compiled = statement.compile(dialect=engine.dialect)
             sql_text, params = str(compiled), {**compiled.params, **values}
 
-            def run_raw(sql_text: str = sql_text, params: dict = params) -> None:
-                raw.execute(sql_text, params).fetchone()
+            def run_raw(sql_text: str = sql_text, params: dict = params, how: bool | None = None) -> None:
+                raw.execute(sql_text, params, prepare=how).fetchone()
 
-            raw_ms = timed(run_raw, args.repeat)
+            how = prepare_for(statement)  # prepared or not, as the app's engine does it
+            raw_ms = timed(lambda run=run_raw, h=how: run(how=h), args.repeat)
             api_ms = timed(lambda path=path: http_get(port, path), args.repeat)
             body = json.loads(http_get(port, path))
             matched = body.get("numberMatched", "unknown") if body.get("type") == "FeatureCollection" else 1

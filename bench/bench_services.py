@@ -40,7 +40,7 @@ import bench_api
 from bench_api import http_get, prepare, timed
 
 from geoplatform.cluster import free_port
-from geoplatform.database import SESSION_OPTIONS
+from geoplatform.database import SESSION_OPTIONS, prepare_for
 from geoplatform.vocabulary import load_vocabulary
 from layers.clusters import refresh_grids
 from layers.cql2_filter import parse_cql2_text
@@ -112,7 +112,8 @@ def main() -> None:
         for name, path, statement, values in cases:
             compiled = statement.compile(dialect=engine.dialect)
             sql_text, params = str(compiled), {**compiled.params, **values}
-            raw_ms = timed(lambda s=sql_text, p=params: raw.execute(s, p).fetchone(), args.repeat)
+            how = prepare_for(statement)  # prepared or not, as the app's engine does it
+            raw_ms = timed(lambda s=sql_text, p=params, h=how: raw.execute(s, p, prepare=h).fetchone(), args.repeat)
             api_ms = timed(lambda p=path: http_get(port, p), args.repeat)
             p90 = lambda xs: statistics.quantiles(xs, n=10)[-1]  # noqa: E731
             r, a = statistics.median(raw_ms), statistics.median(api_ms)
@@ -128,7 +129,7 @@ def main() -> None:
         for z, x, y in tiles:
             params = {**compiled.params, "z": z, "x": x, "y": y, "cap": 20000}
             t = time.perf_counter()
-            raw.execute(str(compiled), params).fetchone()
+            raw.execute(str(compiled), params, prepare=prepare_for(statement)).fetchone()
             raw_tiles.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             sizes.append(len(http_get(port, f"/tiles/deposits/{z}/{x}/{y}.mvt")))
@@ -164,7 +165,7 @@ def main() -> None:
             compiled_case = statement.compile(dialect=engine.dialect)
             sql_text, params = str(compiled_case), {**compiled_case.params, **values}
             api_rate = throughput(lambda p=path: http_get(port, p), 8, args.repeat * 4)
-            raw_rate = raw_throughput(database_url, sql_text, params, 8, args.repeat * 4)
+            raw_rate = raw_throughput(database_url, sql_text, params, 8, args.repeat * 4, prepare_for(statement))
             print(f"  {name:<32} raw {raw_rate:>7.0f}/s   HTTP {api_rate:>7.0f}/s   ({api_rate / raw_rate:.2f} of raw)")
     finally:
         raw.close()
@@ -172,7 +173,9 @@ def main() -> None:
         server.wait(timeout=30)
 
 
-def raw_throughput(database_url: str, sql_text: str, params: dict, threads: int, requests: int) -> float:
+def raw_throughput(
+    database_url: str, sql_text: str, params: dict, threads: int, requests: int, prepare: bool | None = None
+) -> float:
     """The statement on ``threads`` connections of its own, like the app's pooled ones."""
     dsn = database_url.replace("postgresql+psycopg", "postgresql")
     connections = [psycopg.connect(dsn, options=SESSION_OPTIONS) for _ in range(threads)]
@@ -184,7 +187,7 @@ def raw_throughput(database_url: str, sql_text: str, params: dict, threads: int,
         if not hasattr(local, "conn"):
             with lock:
                 local.conn = next(free)
-        local.conn.execute(sql_text, params).fetchone()
+        local.conn.execute(sql_text, params, prepare=prepare).fetchone()
 
     try:
         return throughput(run, threads, requests, warm=False)

@@ -41,12 +41,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 
+from geoplatform.database import CUSTOM_PLAN
 from layers.counts import cached_count, current_version, freeze, version_column
 from layers.crs import CRS, CRS84
 from layers.filter_sql import bind_values, compile_structure
 from layers.filter_tree import lift
 from layers.query import FeatureQuery
 from layers.registry import LAYERS, Layer
+
+PLANNED_PER_RUN = {CUSTOM_PLAN: True}
+"""Execution options of the statements whose plan depends on their values (geoplatform.database)."""
 
 
 @dataclass(frozen=True)
@@ -171,18 +175,27 @@ def page_statement(layer_name: str, structure: Hashable, crs: CRS = CRS84, sort:
     features = func.json_agg(aggregate_order_by(rows.c.feature, rows.c.rn)).filter(
         rows.c.rn <= bindparam("limit", type_=Integer)
     )
-    return select(
-        cast(func.coalesce(features, literal_column("'[]'::json")), Text),
-        func.count(),
-        version_column(),
-    ).select_from(rows)
+    return (
+        select(
+            cast(func.coalesce(features, literal_column("'[]'::json")), Text),
+            func.count(),
+            version_column(),
+        )
+        .select_from(rows)
+        .execution_options(**PLANNED_PER_RUN)
+    )
 
 
 @lru_cache(maxsize=1024)
 def count_statement(layer_name: str, structure: Hashable) -> Select:
     """``count(*)`` of the matching rows."""
     layer = LAYERS[layer_name]
-    return select(func.count()).select_from(layer.table).where(where_clause(layer, structure))
+    return (
+        select(func.count())
+        .select_from(layer.table)
+        .where(where_clause(layer, structure))
+        .execution_options(**PLANNED_PER_RUN)
+    )
 
 
 @lru_cache(maxsize=64)

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from layers.counts import version_column
 from layers.crs import CRS
-from layers.features_sql import Sort, matched_page, output_geometry
+from layers.features_sql import PLANNED_PER_RUN, Sort, matched_page, output_geometry
 from layers.registry import LAYERS, Layer
 
 NAMESPACE = "https://geoplatform.org/ns/features"
@@ -112,7 +112,8 @@ def gml_page_statement(
     members = func.string_agg(rows.c.member, aggregate_order_by(constant(""), rows.c.rn)).filter(
         rows.c.rn <= bindparam("limit", type_=Integer)
     )
-    return select(func.coalesce(members, constant("")), func.count(), version_column()).select_from(rows)
+    statement = select(func.coalesce(members, constant("")), func.count(), version_column()).select_from(rows)
+    return statement.execution_options(**PLANNED_PER_RUN)
 
 
 GML_PROPERTY_TYPES = {

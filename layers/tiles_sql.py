@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from geoplatform.models import tile_cluster
 from layers.counts import version_column
-from layers.features_sql import where_clause
+from layers.features_sql import PLANNED_PER_RUN, where_clause
 from layers.registry import LAYERS, Layer
 
 EXTENT = 4096
@@ -77,7 +77,8 @@ def points_statement(layer_name: str, structure: Hashable) -> Select:
         .subquery("tile_rows")
     )
     tile = func.ST_AsMVT(literal_column("tile_rows"), layer.name, EXTENT, "geom")
-    return select(tile.label("tile"), version_column().label("version")).select_from(rows)
+    statement = select(tile.label("tile"), version_column().label("version")).select_from(rows)
+    return statement.execution_options(**PLANNED_PER_RUN)
 
 
 @lru_cache(maxsize=64)
@@ -243,4 +244,5 @@ def filtered_clusters_statement(layer_name: str, structure: Hashable) -> Select:
         literal_column("true").label("cluster"),
         grid.c.counts,
     ).subquery("cells")
-    return select(func.ST_AsMVT(literal_column("cells"), layer.name, EXTENT, "geom")).select_from(cells)
+    statement = select(func.ST_AsMVT(literal_column("cells"), layer.name, EXTENT, "geom")).select_from(cells)
+    return statement.execution_options(**PLANNED_PER_RUN)
