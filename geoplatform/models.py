@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -35,7 +36,7 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -215,6 +216,24 @@ CODELIST_TABLES: dict[str, Table] = {
 
 
 # -- catalogue ----------------------------------------------------------------------------------
+def _search_columns(code: str) -> tuple[Mapped[str | None], Mapped[list[str]]]:
+    """``search_extra`` (pinyin and simplified names, written by geoplatform.search) and the stored
+    ``search_tokens`` of migration 0010."""
+    extra = mapped_column(Text, nullable=True)
+    tokens = mapped_column(
+        ARRAY(Text),
+        Computed(f"gp_search_tokens(ARRAY[{code}, name, name_zh, name_en, search_extra])", persisted=True),
+    )
+    return extra, tokens
+
+
+def _search_indexes(table: str) -> tuple[Index, Index]:
+    return (
+        Index(f"ix_{table}_search_tokens", "search_tokens", postgresql_using="gin"),
+        Index(f"ix_{table}_search_extra_missing", "id", postgresql_where=text("search_extra IS NULL")),
+    )
+
+
 class Company(Base):
     """A company; ``country_code`` is its country of incorporation, ``parent_id`` its parent company."""
 
@@ -229,8 +248,10 @@ class Company(Base):
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("country.code"), server_default="CN")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("company.id", ondelete="SET NULL"), index=True)
+    search_extra, search_tokens = _search_columns("key")
 
     __table_args__ = (
+        *_search_indexes("company"),
         CheckConstraint("uscc IS NULL OR gp_uscc_valid(uscc)", name="uscc_check_character"),
         CheckConstraint("uscc IS NULL OR country_code = 'CN'", name="uscc_only_in_china"),
         CheckConstraint("parent_id IS DISTINCT FROM id", name="not_own_parent"),
@@ -264,8 +285,10 @@ class Deposit(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     """The import batch that last wrote this record (None: entered otherwise)."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    search_extra, search_tokens = _search_columns("code")
 
     __table_args__ = (
+        *_search_indexes("deposit"),
         CheckConstraint(CODE_CHECK, name="code_format"),
         CheckConstraint(
             POINT_CHECK,
@@ -385,6 +408,7 @@ class Project(Base):
     source: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    search_extra, search_tokens = _search_columns("code")
 
     __table_args__ = (
         CheckConstraint(CODE_CHECK, name="code_format"),
@@ -395,6 +419,7 @@ class Project(Base):
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
         CheckConstraint("(capacity IS NULL) = (capacity_unit IS NULL)", name="capacity_has_unit"),
         CheckConstraint("investment_cny_100m IS NULL OR investment_cny_100m >= 0", name="investment_non_negative"),
+        *_search_indexes("project"),
         Index("ix_project_geom", "geom", postgresql_using="gist"),
         Index("ix_project_stage", "stage"),
         Index("ix_project_region_code", "region_code"),

@@ -215,6 +215,10 @@ class NameIndex:
             raise ValueProblem(f"unknown {self.what}; did you mean: {'; '.join(suggestions)}?")
         raise ValueProblem(f"unknown {self.what}")
 
+    def match_exactly(self, raw: str) -> str | None:
+        """The code ``raw`` spells exactly (no tolerance, no suggestions), or None: for a search box."""
+        return self._exact(raw)
+
     def _exact(self, raw: str) -> str | None:
         for form in self._forms(raw):
             if form in self.exact:
@@ -389,6 +393,11 @@ class Vocabulary:
     # -- codelists ------------------------------------------------------------------------------
     def commodity_list(self, raw: object) -> list[str]:
         return list(self._memoised("commodities", raw, self._commodity_list))
+
+    def commodity_exactly(self, raw: str) -> str | None:
+        """The commodity ``raw`` names on its own (``锂``, ``lithium``, ``稀土矿``), or None."""
+        spelling = key(raw)
+        return self.commodities.get(spelling) or self.commodities.get(spelling.rstrip("矿"))
 
     def _commodity_list(self, raw: object) -> tuple[str, ...]:
         text = clean(raw)
