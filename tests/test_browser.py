@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
@@ -151,3 +153,46 @@ def test_board_and_timeline_in_the_browser_and_an_editor_records_a_step(  # type
         assert history.count() == 1 and EDITOR[0] in history.inner_text()
         assert blocked == []
         context.close()
+
+
+ARTEFACTS = Path(
+    os.environ.get("GEOPLATFORM_TEST_ARTEFACTS", Path(__file__).resolve().parent.parent / "test-artefacts")
+)
+"""Where browser tests save their screenshots (kept out of git; CI can upload the folder)."""
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_search_in_chinese_pinyin_and_english_with_facets_and_a_map(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    page.goto(live_server.url + "/search?lang=zh")
+    box = page.locator("#gp-q")
+    box.fill("锂")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    assert "找到" in page.locator("#gp-search-count").inner_text()
+    assert page.locator(".gp-result").count() == 20
+    page.wait_for_function(MAP_READY)
+    assert page.locator(".gp-search-map path.leaflet-interactive").count() > 0, "the results are on the map"
+    screenshot(page, "search-zh-li")
+    # A facet narrows the search; the language switch keeps it.
+    page.locator(".gp-facets a", has_text="澳大利亚").first.click()
+    page.wait_for_url("**country=AU*")
+    assert all("澳大利亚" in text for text in page.locator(".gp-result-facts").all_inner_texts())
+    page.locator("header a[hreflang=en]").click()
+    page.wait_for_url("**lang=en*")
+    assert "results" in page.locator("#gp-search-count").inner_text() and "Australia" in page.content()
+    page.goto(live_server.url + "/search?q=jiajika&lang=en")
+    first = page.locator(".gp-result a").first
+    assert "Jiajika" in first.inner_text()
+    screenshot(page, "search-en-pinyin")
+    first.click()
+    page.wait_for_url("**/deposits/DEP-JIAJIKA*")
+    page.goto(live_server.url + "/search?q=" + "铜" * 300)
+    assert "200" in page.locator("[role=alert]").inner_text()
+    assert blocked == [] and errors == []

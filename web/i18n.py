@@ -8,6 +8,7 @@ The language comes from ``?lang=``, then the ``lang`` cookie, then Accept-Langua
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 
@@ -19,6 +20,34 @@ LANGUAGES = ("zh", "en")
 TEXT: dict[str, tuple[str, str]] = {
     # key: (Chinese, English)
     "app_name": ("战略性矿产资源基础数据平台", "Strategic Mineral Resources Data Platform"),
+    "search": ("搜索", "Search"),
+    "search_label": ("搜索矿产地、项目、企业", "Search deposits, projects, companies"),
+    "search_placeholder": (
+        "名称、拼音、编号、矿种或地名，如 金川、jiajika、锂",
+        "Name, pinyin, code, commodity or place, e.g. lithium",
+    ),
+    "search_found": ("找到 {n} 条结果", "{n} results"),
+    "search_none": (
+        "没有找到与“{q}”匹配的记录。可尝试更短的词、拼音或英文名。",
+        "Nothing matches “{q}”. Try a shorter word, pinyin or the English name.",
+    ),
+    "search_not_understood": (
+        "“{q}”中没有可搜索的文字（汉字、字母或数字）。",
+        "“{q}” has nothing to search for (Chinese characters, letters or digits).",
+    ),
+    "search_all_types": ("全部类型", "All types"),
+    "search_remove_filter": ("取消筛选", "remove filter"),
+    "search_more": ("下一页", "Next page"),
+    "search_previous": ("上一页", "Previous page"),
+    "search_map": ("结果位置", "Where the results are"),
+    "facet_type": ("类型", "Type"),
+    "facet_commodity": ("矿种", "Commodity"),
+    "facet_status": ("状态/阶段", "Status / stage"),
+    "facet_country": ("国家", "Country"),
+    "facet_province": ("省份", "Province"),
+    "type_deposit": ("矿产地", "Deposit"),
+    "type_project": ("开发项目", "Project"),
+    "type_company": ("企业", "Company"),
     "map": ("地图", "Map"),
     "api": ("接口", "API"),
     "login": ("登录", "Log in"),
@@ -264,6 +293,12 @@ def code_label(codelist: str, code: str | None) -> str:
     return label(context.codelists()[codelist].get(code)) or code
 
 
+def language_url(code: str) -> str:
+    """This page in language ``code``, with its other query parameters kept (a search, its filters)."""
+    args = {k: v for k, v in request.args.items(multi=False) if k != "lang"}
+    return "?" + urlencode({**args, "lang": code})
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _choose_language() -> None:
@@ -290,5 +325,6 @@ def init_app(app: Flask) -> None:
             "lonlat": lonlat,
             "reason_text": lambda reason: reason_in(reason, current_language()),
             "lang": current_language(),
+            "language_url": language_url,
             "codelists": context.codelists(),
         }

@@ -5,19 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import folium
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from geoplatform.approvals import service
 from geoplatform.catalogue import countries_in_use, deposit_record, project_record
-from geoplatform.errors import NotFound
+from geoplatform.errors import InvalidParameter, NotFound
+from geoplatform.search import fill_search_extra, missing_extra
+from geoplatform.search import search as search_records
 from layers.features_sql import fetch_page
 from layers.query import FeatureQuery, parse_feature_query
 from layers.registry import APPROVALS, DEPOSITS, PROJECTS, Layer
 from web import context, maps, timeline
 from web.floor import check_code, prepared
 from web.i18n import current_language, label, record_name, t
+from web.searching import parse_search
 from web.timeline import TIMETABLE_COLOURS, allowed_next
 
 bp = Blueprint("pages", __name__)
@@ -170,6 +174,116 @@ def _record_page(template: str, record: dict[str, Any] | None, what: str, **extr
     subdivision = context.codelists()["country_subdivision"].get(record.get("subdivision_code") or "")
     record["subdivision_label"] = subdivision["name"] if subdivision else None
     return render_template(template, r=record, title=title, **extra, **_point_map(record["lon"], record["lat"]))
+
+
+FACET_LISTS = {
+    "commodity": "commodity",
+    "country": "country",
+    "province": "admin_region",
+}
+
+
+def _facet_label(facet: str, code: str) -> str:
+    if facet == "type":
+        return t("type_" + code)
+    if facet == "status":
+        lists = context.codelists()
+        row = lists["development_status"].get(code) or lists["project_stage"].get(code)
+        return label(row) or code
+    return label(context.codelists()[FACET_LISTS[facet]].get(code)) or code
+
+
+def _search_link(args: dict[str, str], **changes: str | None) -> str:
+    """This search with some parameters changed (None drops one); a new filter starts at page one."""
+    merged = {**{k: v for k, v in args.items() if k != "offset"}, **changes}
+    return url_for("pages.search_page") + "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+
+@bp.get("/search")
+def search_page() -> tuple[str, int] | str:
+    """The search box: results as a list and on a small map, facets as links that narrow the search."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    if not args.get("q", "").strip():
+        return render_template("search.html", answer=None, args=args, error=None)
+    try:
+        query = parse_search(request.args, context.vocabulary())
+    except InvalidParameter as problem:
+        return render_template("search.html", answer=None, args=args, error=problem.description), 400
+    engine = context.engine()
+    with engine.connect() as conn:
+        stale = missing_extra(conn)
+    if stale:
+        fill_search_extra(engine)
+    with context.read_engine().connect() as conn:
+        answer = search_records(conn, context.vocabulary(), query)
+    for result in answer["results"]:
+        page = RECORD_PAGES.get(result["type"] + "s")
+        result["url"] = page + result["code"] if page else None
+    facets = [
+        (name, t("facet_" + name), [(code, _facet_label(name, code), n) for code, n in values.items()][:12])
+        for name, values in answer["facets"].items()
+        if values
+    ]
+    chosen = {name: args[name] for name in ("type", "commodity", "country", "province", "status") if args.get(name)}
+    map_parts = _results_map(answer["results"])
+    return render_template(
+        "search.html",
+        answer=answer,
+        args=args,
+        error=None,
+        facets=facets,
+        chosen=[(name, _facet_label(name, query_value(query, name)), value) for name, value in chosen.items()],
+        link=lambda **changes: _search_link(args, **changes),
+        query=query,
+        record_pages=RECORD_PAGES,
+        **map_parts,
+    )
+
+
+def _results_map(results: list[dict[str, Any]]) -> dict[str, str]:
+    """The page of results on a small map (deposits and projects), framed on them, popups as on the map."""
+    fmap = maps.base_map(zoom=2)
+    labels = _labels()
+    shown = []
+    for kind, status_list, radius, outline in (
+        ("deposit", "development_status", 6, "#ffffff"),
+        ("project", "project_stage", 8, "#263238"),
+    ):
+        features = [
+            {
+                "type": "Feature",
+                "id": r["code"],
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {k: r[k] for k in ("code", "name", "name_zh", "name_en", "country_code", "region_code")}
+                | {"status": r["status"], "commodities": r["commodities"]},
+            }
+            for r in results
+            if r["type"] == kind and r["lon"] is not None
+        ]
+        if not features:
+            continue
+        shown += [f["geometry"]["coordinates"] for f in features]
+        maps.add_feature_layer(
+            fmap,
+            {"type": "FeatureCollection", "features": features},
+            name=t(kind + "s"),
+            status_property="status",
+            status_list=status_list,
+            page_prefix=RECORD_PAGES[kind + "s"],
+            labels=labels,
+            radius=radius,
+            outline=outline,
+        )
+    if shown:
+        lons, lats = [p[0] for p in shown], [p[1] for p in shown]
+        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=7, padding=(20, 20))
+    return maps.render_parts(fmap)
+
+
+def query_value(query: Any, name: str) -> str:
+    """The code a search filter was read as (``country=Chile`` → CL), for its label."""
+    value = {"type": ",".join(query.kinds)}.get(name) if name == "type" else getattr(query, name)
+    return value or ""
 
 
 @bp.get("/deposits/<code>")
