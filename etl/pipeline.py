@@ -30,6 +30,7 @@ from etl.validate import Options, Reject, Validator
 from etl.writer import ChunkWriter
 from geoplatform.errors import InvalidParameter
 from geoplatform.locate import Locator
+from geoplatform.search import fill_search_extra
 from geoplatform.vocabulary import load_vocabulary
 
 CHUNK_ROWS = 50_000
@@ -271,6 +272,9 @@ def import_file(
                 # Everything was checked and loaded, so the counts are exact; now nothing is kept.
                 conn.rollback()
                 return result
+        # Derived, after the batch is committed: pinyin and simplified names for search (a search would
+        # otherwise write them before answering).
+        fill_search_extra(engine)
         result.batch_id = batch_id
         return result
 

@@ -141,11 +141,11 @@ def _places(vocabulary: Vocabulary, query: str) -> tuple[list[str], str | None, 
     return ([commodity] if commodity else []), country, province
 
 
-def search(conn: Connection, vocabulary: Vocabulary, query: SearchQuery) -> dict[str, Any]:
-    """Ranked results and facets (counts by type, commodity, status, country and province)."""
+def search_parameters(vocabulary: Vocabulary, query: SearchQuery) -> dict[str, Any]:
+    """The values bound into ``search.sql`` for ``query`` (the text converted to simplified)."""
     asked = simplified(query.text)
     commodities, country, province = _places(vocabulary, asked)
-    params = {
+    return {
         "q": asked,
         "q_prefix": _like_prefix(asked.lower()),
         "commodities": commodities,
@@ -159,6 +159,12 @@ def search(conn: Connection, vocabulary: Vocabulary, query: SearchQuery) -> dict
         "limit": query.limit,
         "offset": query.offset,
     }
+
+
+def search(conn: Connection, vocabulary: Vocabulary, query: SearchQuery) -> dict[str, Any]:
+    """Ranked results and facets (counts by type, commodity, status, country and province)."""
+    params = search_parameters(vocabulary, query)
+    asked = params["q"]
     statement = text(SEARCH_SQL).execution_options(**{CUSTOM_PLAN: True})
     rows = [dict(r) for r in conn.execute(statement, params).mappings()]
     total = rows[0]["total"] if rows else 0
@@ -170,10 +176,11 @@ def search(conn: Connection, vocabulary: Vocabulary, query: SearchQuery) -> dict
         else:
             results.append({k: row[k] for k in RESULT_FIELDS})
     tokens = conn.execute(select(func.gp_search_query_tokens(asked))).scalar_one()
+    named = params["commodities"] or params["place_country"] or params["place_province"]
     return {
         "query": query.text,
         "searched": asked,
-        "understood": bool(tokens or commodities or country or province),
+        "understood": bool(tokens or named),
         "numberMatched": total,
         "results": results,
         "facets": facets,
