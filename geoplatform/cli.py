@@ -172,9 +172,7 @@ def demo(synthetic: int, seed: float, serve: bool) -> None:
     click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     histories = load_demo_approvals(engine)
     click.echo(f"demo approval histories recorded for {histories} projects")
-    from geoplatform.search import fill_search_extra
 
-    click.echo(f"search terms (pinyin, simplified names) written for {fill_search_extra(engine)} records")
     if synthetic:
         started = time.perf_counter()
         added = generate_synthetic(engine, synthetic, seed)

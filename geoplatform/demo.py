@@ -124,6 +124,9 @@ def load_demo(engine: Engine, demo_dir: Path = DEMO_DIR) -> dict[str, int]:
                 raise DemoDataError(f"{dangling} rows of {table}.{column} point at no row of {target}")
         for statement in _statements((SQL_DIR / "load_demo.sql").read_text()):
             conn.execute(text(statement))
+    from geoplatform.search import fill_search_extra  # pypinyin and OpenCC load only when needed
+
+    fill_search_extra(engine)
     return counts
 
 
@@ -140,7 +143,11 @@ def generate_synthetic(engine: Engine, n: int, seed: float = 0.42) -> int:
         has_centres = conn.execute(text("SELECT count(*) FROM deposit WHERE code NOT LIKE 'SYN-%'")).scalar_one()
         if not has_centres:
             raise ValueError("load the demo deposits first: synthetic deposits cluster around them")
-        result = conn.execute(text((SQL_DIR / "synthetic_deposits.sql").read_text()), {"n": n, "seed": seed})
+        from geoplatform.search import extra_terms
+
+        # Every synthetic name is 合成矿产地 N: one set of search terms, written with the rows.
+        values = {"n": n, "seed": seed, "extra": extra_terms("合成矿产地 1", None, "Synthetic deposit 1")}
+        result = conn.execute(text((SQL_DIR / "synthetic_deposits.sql").read_text()), values)
         added = result.rowcount
         conn.execute(text("ANALYZE deposit"))
         conn.execute(text("ANALYZE deposit_commodity"))

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
+from sqlalchemy import Connection, Engine, Integer, Text, bindparam, cast, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from geoplatform.database import CUSTOM_PLAN
 from geoplatform.errors import InvalidParameter
@@ -70,16 +71,18 @@ def extra_terms(*names: str | None) -> str:
     return " ".join(dict.fromkeys(terms))
 
 
-def fill_search_extra(engine: Engine, batch: int = 5000) -> int:
+def fill_search_extra(engine: Engine, batch: int = 20_000) -> int:
     """Write ``search_extra`` for every row that lacks it; returns how many rows were written.
 
-    Runs under an advisory lock; a second caller returns at once (the rows are being filled)."""
+    One set-based UPDATE per batch (ids and values as two arrays), each batch committed on its own:
+    the terms are derived data, and single-row updates took over 20 minutes for 1,000,000 rows.
+    Each batch runs under an advisory lock; a concurrent caller returns at once."""
     written = 0
-    with engine.begin() as conn:
-        if not conn.execute(select(func.pg_try_advisory_xact_lock(FILL_LOCK))).scalar_one():
-            return 0
-        for table in TABLES:
-            while True:
+    for table in TABLES:
+        while True:
+            with engine.begin() as conn:
+                if not conn.execute(select(func.pg_try_advisory_xact_lock(FILL_LOCK))).scalar_one():
+                    return written
                 rows = conn.execute(
                     select(table.c.id, table.c.name, table.c.name_zh, table.c.name_en)
                     .where(table.c.search_extra.is_(None))
@@ -88,9 +91,14 @@ def fill_search_extra(engine: Engine, batch: int = 5000) -> int:
                 ).all()
                 if not rows:
                     break
+                values = (
+                    func.unnest(cast(bindparam("ids"), ARRAY(Integer)), cast(bindparam("extras"), ARRAY(Text)))
+                    .table_valued("id", "extra")
+                    .render_derived(name="v")
+                )
                 conn.execute(
-                    update(table).where(table.c.id == bindparam("row_id")).values(search_extra=bindparam("extra")),
-                    [{"row_id": r.id, "extra": extra_terms(r.name, r.name_zh, r.name_en)} for r in rows],
+                    update(table).where(table.c.id == values.c.id).values(search_extra=values.c.extra),
+                    {"ids": [r.id for r in rows], "extras": [extra_terms(r.name, r.name_zh, r.name_en) for r in rows]},
                 )
                 written += len(rows)
     return written

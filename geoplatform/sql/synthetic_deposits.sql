@@ -39,10 +39,10 @@ points AS MATERIALIZED (
 ),
 inserted AS (
     INSERT INTO deposit (code, name, name_lang, name_zh, name_en, geom, country_code, region_code, deposit_type,
-                         stage, size_class, status, status_as_of, source)
+                         stage, size_class, status, status_as_of, source, search_extra)
     SELECT 'SYN-' || lpad(p.g::text, 8, '0'), '合成矿产地 ' || p.g, 'zh', '合成矿产地 ' || p.g, 'Synthetic deposit ' || p.g,
            ST_SetSRID(ST_MakePoint(p.x, p.y), 4326), p.country_code, p.region_code, p.deposit_type, 'general_survey',
-           p.size_class, p.status, DATE '2025-01-01', 'synthetic'
+           p.size_class, p.status, DATE '2025-01-01', 'synthetic', CAST(:extra AS text)
     FROM points p
     ORDER BY p.g
     ON CONFLICT (code) DO NOTHING
