@@ -1,41 +1,60 @@
 -- One search (geoplatform/search.py): the page of ranked results and the facets of every match.
 -- Bound: q, q_prefix, commodities, place_country, place_province, kinds, f_commodity, f_country,
 -- f_province, f_status, limit, offset. Rows with facet IS NULL are results, in rank order.
-WITH q AS (
-    SELECT gp_search_query_tokens(CAST(:q AS text)) AS tokens
+WITH matched AS (
+    -- Each way of matching is its own branch with one indexable condition (the tokens by GIN; a
+    -- branch whose value is NULL or empty is planned away), so no branch scans the table.
+    SELECT 'deposit' AS type, d.id FROM deposit d
+    WHERE 'deposit' = ANY(CAST(:kinds AS text[]))
+      AND cardinality(gp_search_query_tokens(CAST(:q AS text))) > 0
+      AND d.search_tokens @> gp_search_query_tokens(CAST(:q AS text))
+    UNION
+    SELECT 'deposit', dc.deposit_id FROM deposit_commodity dc
+    WHERE 'deposit' = ANY(CAST(:kinds AS text[])) AND dc.commodity_code = ANY(CAST(:commodities AS text[]))
+    UNION
+    SELECT 'deposit', d.id FROM deposit d
+    WHERE 'deposit' = ANY(CAST(:kinds AS text[])) AND d.country_code = CAST(:place_country AS text)
+    UNION
+    SELECT 'deposit', d.id FROM deposit d
+    WHERE 'deposit' = ANY(CAST(:kinds AS text[])) AND d.region_code LIKE left(CAST(:place_province AS text), 2) || '%'
+    UNION
+    SELECT 'project', p.id FROM project p
+    WHERE 'project' = ANY(CAST(:kinds AS text[]))
+      AND cardinality(gp_search_query_tokens(CAST(:q AS text))) > 0
+      AND p.search_tokens @> gp_search_query_tokens(CAST(:q AS text))
+    UNION
+    SELECT 'project', pc.project_id FROM project_commodity pc
+    WHERE 'project' = ANY(CAST(:kinds AS text[])) AND pc.commodity_code = ANY(CAST(:commodities AS text[]))
+    UNION
+    SELECT 'project', p.id FROM project p
+    WHERE 'project' = ANY(CAST(:kinds AS text[])) AND p.country_code = CAST(:place_country AS text)
+    UNION
+    SELECT 'project', p.id FROM project p
+    WHERE 'project' = ANY(CAST(:kinds AS text[])) AND p.region_code LIKE left(CAST(:place_province AS text), 2) || '%'
+    UNION
+    SELECT 'company', c.id FROM company c
+    WHERE 'company' = ANY(CAST(:kinds AS text[])) AND c.key IS NOT NULL
+      AND cardinality(gp_search_query_tokens(CAST(:q AS text))) > 0
+      AND c.search_tokens @> gp_search_query_tokens(CAST(:q AS text))
 ),
 hits AS (
     SELECT 'deposit' AS type, d.code, d.name, d.name_zh, d.name_en, d.country_code, d.region_code,
            d.status, ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat,
            ARRAY(SELECT dc.commodity_code FROM deposit_commodity dc WHERE dc.deposit_id = d.id
                  ORDER BY dc.role <> 'primary', dc.commodity_code) AS commodities,
-           (cardinality(q.tokens) > 0 AND d.search_tokens @> q.tokens) AS by_name
-    FROM deposit d, q
-    WHERE 'deposit' = ANY(CAST(:kinds AS text[]))
-      AND ((cardinality(q.tokens) > 0 AND d.search_tokens @> q.tokens)
-           OR d.id IN (SELECT deposit_id FROM deposit_commodity
-                       WHERE commodity_code = ANY(CAST(:commodities AS text[])))
-           OR d.country_code = CAST(:place_country AS text)
-           OR d.region_code LIKE left(CAST(:place_province AS text), 2) || '%')
+           d.search_tokens @> gp_search_query_tokens(CAST(:q AS text)) AS by_name
+    FROM matched m JOIN deposit d ON d.id = m.id WHERE m.type = 'deposit'
     UNION ALL
     SELECT 'project', p.code, p.name, p.name_zh, p.name_en, p.country_code, p.region_code,
            p.stage, ST_X(p.geom), ST_Y(p.geom),
            ARRAY(SELECT pc.commodity_code FROM project_commodity pc WHERE pc.project_id = p.id
                  ORDER BY pc.commodity_code),
-           (cardinality(q.tokens) > 0 AND p.search_tokens @> q.tokens)
-    FROM project p, q
-    WHERE 'project' = ANY(CAST(:kinds AS text[]))
-      AND ((cardinality(q.tokens) > 0 AND p.search_tokens @> q.tokens)
-           OR p.id IN (SELECT project_id FROM project_commodity
-                       WHERE commodity_code = ANY(CAST(:commodities AS text[])))
-           OR p.country_code = CAST(:place_country AS text)
-           OR p.region_code LIKE left(CAST(:place_province AS text), 2) || '%')
+           p.search_tokens @> gp_search_query_tokens(CAST(:q AS text))
+    FROM matched m JOIN project p ON p.id = m.id WHERE m.type = 'project'
     UNION ALL
     SELECT 'company', c.key, c.name, c.name_zh, c.name_en, c.country_code, NULL, NULL, NULL, NULL,
            CAST(NULL AS text[]), true
-    FROM company c, q
-    WHERE 'company' = ANY(CAST(:kinds AS text[])) AND c.key IS NOT NULL
-      AND cardinality(q.tokens) > 0 AND c.search_tokens @> q.tokens
+    FROM matched m JOIN company c ON c.id = m.id WHERE m.type = 'company'
 ),
 filtered AS (
     SELECT * FROM hits
