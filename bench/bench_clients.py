@@ -179,24 +179,11 @@ def ogctests_checks(base: str, work: Path) -> None:
     if not OGCTESTS_PYTHON.exists():
         raise SystemExit("ogctests is not installed: run `make setup-test` (it creates .venv-ogctests)")
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_ogctests import SUITES
+    from test_ogctests import SUITES, run_suite
 
-    program = (
-        "import sys; from ogctests.main import run_ogctests; "
-        "sys.exit(run_ogctests(sys.argv[1], sys.argv[2], sys.argv[3:]))"
-    )
-    config = work / "pytest.ini"
-    config.write_text("[pytest]\n")
-    for scope, selection in sorted(SUITES.items()):
+    for scope in sorted(SUITES):
         started = time.perf_counter()
-        flags = ["-c", str(config), "--rootdir", str(work), "-p", "no:cacheprovider", *selection]
-        run = subprocess.run(
-            [str(OGCTESTS_PYTHON), "-c", program, scope, f"{base}/ogcapi", *flags],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            cwd=work,
-        )
+        run = run_suite(f"{base}/ogcapi", scope, work, timeout=1800)
         result = re.search(r"=+ (.*) in [0-9.]+s", run.stdout)
         summary = result.group(1) if result else run.stdout[-2000:]
         assert run.returncode == 0 and "failed" not in summary and "error" not in summary, run.stdout[-3000:]

@@ -112,6 +112,14 @@ def missing_extra(conn: Connection) -> bool:
     )
 
 
+def ensure_search_terms(engine: Engine) -> None:
+    """Write the missing search terms before a search reads them (a cheap check when none is missing)."""
+    with engine.connect() as conn:
+        stale = missing_extra(conn)
+    if stale:
+        fill_search_extra(engine)
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     text: str

@@ -30,28 +30,34 @@ SUITES = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("scope", sorted(SUITES))
-def test_ogctests_suite_passes(live_server, scope: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    if not PYTHON.exists():
-        pytest.fail("ogctests is not installed: run `make setup-test` (it creates .venv-ogctests)")
+def run_suite(base_url: str, scope: str, workdir: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    """ogctests' ``scope`` against ``base_url`` (…/ogcapi), from its own venv, in ``workdir``
+    (also used by bench/bench_clients.py against 1,000,000 deposits)."""
     program = (
         "import sys; from ogctests.main import run_ogctests; "
         "sys.exit(run_ogctests(sys.argv[1], sys.argv[2], sys.argv[3:]))"
     )
     # Its own (empty) configuration: found by walking up from .venv-ogctests, this project's
     # pyproject.toml would otherwise turn the suite's own warnings into errors.
-    config = tmp_path / "pytest.ini"
+    config = workdir / "pytest.ini"
     config.write_text("[pytest]\n")
-    flags = ["-c", str(config), "--rootdir", str(tmp_path), "-p", "no:cacheprovider", *SUITES[scope]]
-    run = subprocess.run(
-        [str(PYTHON), "-c", program, scope, f"{live_server.url}/ogcapi", *flags],
+    flags = ["-c", str(config), "--rootdir", str(workdir), "-p", "no:cacheprovider", *SUITES[scope]]
+    return subprocess.run(
+        [str(PYTHON), "-c", program, scope, base_url, *flags],
         capture_output=True,
         text=True,
-        timeout=600,
-        cwd=tmp_path,
+        timeout=timeout,
+        cwd=workdir,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scope", sorted(SUITES))
+def test_ogctests_suite_passes(live_server, scope: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if not PYTHON.exists():
+        pytest.fail("ogctests is not installed: run `make setup-test` (it creates .venv-ogctests)")
+    run = run_suite(f"{live_server.url}/ogcapi", scope, tmp_path)
     summary = run.stdout[-3000:]
     log = tmp_path / "ogctests.log"
     log.write_text(run.stdout)

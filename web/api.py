@@ -16,8 +16,6 @@ from sqlalchemy import select
 from geoplatform.catalogue import EDITABLE_FIELDS, feature_etag, update_record
 from geoplatform.catalogue import owners as catalogue_owners
 from geoplatform.errors import InvalidParameter, NotFound
-from geoplatform.search import fill_search_extra, missing_extra
-from geoplatform.search import search as search_records
 from layers.basemap import basemap_features, basemap_version, parse_basemap_query
 from layers.features_sql import fetch_feature, fetch_page
 from layers.query import FeatureQuery, parse_feature_query
@@ -26,7 +24,7 @@ from layers.registry import get_layer as registry_layer
 from web import context
 from web.access import require_role
 from web.floor import GEOJSON, check_code, feature_collection_text, json_response
-from web.searching import parse_search
+from web.searching import parse_search, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -112,20 +110,7 @@ def landing() -> Response:
 def search() -> Response:
     """Deposits, projects and companies by name (Chinese, English, pinyin, traditional), code,
     commodity or place: ranked results with facets (docs/api.md)."""
-    query = parse_search(request.args, context.vocabulary())
-    engine = context.engine()
-    with engine.connect() as conn:
-        stale = missing_extra(conn)
-    if stale:
-        fill_search_extra(engine)
-    with context.read_engine().connect() as conn:
-        found = search_records(conn, context.vocabulary(), query)
-    for result in found["results"]:
-        result["url"] = RECORD_URLS[result["type"]] + result["code"] if result["type"] in RECORD_URLS else None
-    return _json(found)
-
-
-RECORD_URLS = {"deposit": "/deposits/", "project": "/projects/"}
+    return _json(run_search(parse_search(request.args, context.vocabulary())))
 
 
 @bp.get("/codelists")

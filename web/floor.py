@@ -19,6 +19,8 @@ from layers.registry import LAYERS, Layer, get_layer
 from web import context
 
 GEOJSON = "application/geo+json"
+RECORD_PAGES = {"deposits": "/deposits/", "projects": "/projects/", "approvals": "/projects/"}
+"""Where a layer's record pages live (a web concern, so not part of the layer declaration)."""
 CODE_RE = re.compile(CODE_PATTERN)
 
 

@@ -13,23 +13,19 @@ from flask import Blueprint, render_template, request, url_for
 from geoplatform.approvals import service
 from geoplatform.catalogue import countries_in_use, deposit_record, project_record
 from geoplatform.errors import InvalidParameter, NotFound
-from geoplatform.search import fill_search_extra, missing_extra
-from geoplatform.search import search as search_records
 from layers.features_sql import fetch_page
 from layers.query import FeatureQuery, parse_feature_query
 from layers.registry import APPROVALS, DEPOSITS, PROJECTS, Layer
 from web import context, maps, timeline
-from web.floor import check_code, prepared
+from web.floor import RECORD_PAGES, check_code, prepared
 from web.i18n import current_language, label, record_name, t
-from web.searching import parse_search
+from web.searching import parse_search, run_search
 from web.timeline import TIMETABLE_COLOURS, allowed_next
 
 bp = Blueprint("pages", __name__)
 
 MAP_FEATURE_LIMIT = 5000
 """Features embedded in the map page per layer; larger catalogues will be drawn from vector tiles."""
-RECORD_PAGES = {"deposits": "/deposits/", "projects": "/projects/", "approvals": "/projects/"}
-"""Where a layer's record pages live (a web concern, so not part of the layer declaration)."""
 
 MAP_FILTERS = ("commodity", "country", "region", "abroad", "chinese_stake")
 """The API's filters that the map page offers; they mean there what they mean in ``/api/v1``."""
@@ -209,16 +205,7 @@ def search_page() -> tuple[str, int] | str:
         query = parse_search(request.args, context.vocabulary())
     except InvalidParameter as problem:
         return render_template("search.html", answer=None, args=args, error=problem.description), 400
-    engine = context.engine()
-    with engine.connect() as conn:
-        stale = missing_extra(conn)
-    if stale:
-        fill_search_extra(engine)
-    with context.read_engine().connect() as conn:
-        answer = search_records(conn, context.vocabulary(), query)
-    for result in answer["results"]:
-        page = RECORD_PAGES.get(result["type"] + "s")
-        result["url"] = page + result["code"] if page else None
+    answer = run_search(query)
     facets = [
         (name, t("facet_" + name), [(code, _facet_label(name, code), n) for code, n in values.items()][:12])
         for name, values in answer["facets"].items()
@@ -235,7 +222,6 @@ def search_page() -> tuple[str, int] | str:
         chosen=[(name, _facet_label(name, query_value(query, name)), value) for name, value in chosen.items()],
         link=lambda **changes: _search_link(args, **changes),
         query=query,
-        record_pages=RECORD_PAGES,
         **map_parts,
     )
 

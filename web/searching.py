@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from geoplatform.errors import InvalidParameter
-from geoplatform.search import KINDS, MAX_LIMIT, SearchQuery, check_text
+from geoplatform.search import KINDS, MAX_LIMIT, SearchQuery, check_text, ensure_search_terms, search
 from geoplatform.vocabulary import ValueProblem, Vocabulary
 from layers.query import parse_int
+from web import context
+from web.floor import RECORD_PAGES
 
 PARAMETERS = frozenset({"q", "type", "commodity", "country", "province", "status", "limit", "offset", "lang", "f"})
 
@@ -61,3 +64,14 @@ def parse_search(args: Mapping[str, str], vocabulary: Vocabulary, default_limit:
         limit=parse_int(args.get("limit"), "limit", default_limit, 1, MAX_LIMIT),
         offset=parse_int(args.get("offset"), "offset", 0, 0, 100_000),
     )
+
+
+def run_search(query: SearchQuery) -> dict[str, Any]:
+    """The answer to ``query``, each result with the URL of its record page (None for companies)."""
+    ensure_search_terms(context.engine())
+    with context.read_engine().connect() as conn:
+        answer = search(conn, context.vocabulary(), query)
+    for result in answer["results"]:
+        page = RECORD_PAGES.get(result["type"] + "s")
+        result["url"] = page + result["code"] if page else None
+    return answer
