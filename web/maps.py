@@ -38,11 +38,6 @@ STATUS_COLOURS = {
 OTHER_COLOUR = "#616161"
 
 
-def legend_entries(codes: list[str], labels: dict[str, str]) -> list[tuple[str, str]]:
-    """(colour, label) for each code that has a colour, in codelist order."""
-    return [(STATUS_COLOURS.get(code, OTHER_COLOUR), labels.get(code, code)) for code in codes]
-
-
 class OfflineMap(folium.Map):
     """A folium Map whose page loads only assets served by geoplatform (paths under /static)."""
 

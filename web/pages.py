@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,144 +12,36 @@ from flask import Blueprint, render_template, request, url_for
 from geoplatform.approvals import service
 from geoplatform.catalogue import countries_in_use, deposit_record, project_record
 from geoplatform.errors import InvalidParameter, NotFound
-from layers.features_sql import fetch_page
-from layers.query import FeatureQuery, parse_feature_query
-from layers.registry import APPROVALS, DEPOSITS, PROJECTS, Layer
-from web import context, maps, timeline
-from web.floor import RECORD_PAGES, check_code, prepared
-from web.i18n import current_language, label, record_name, t
+from layers.query import parse_items_query
+from layers.registry import DEPOSITS, PROJECTS
+from web import atlas, context, maps, timeline
+from web.floor import RECORD_PAGES, check_code
+from web.i18n import label, record_name, t
 from web.searching import parse_search, run_search
 from web.timeline import TIMETABLE_COLOURS, allowed_next
 
 bp = Blueprint("pages", __name__)
 
-MAP_FEATURE_LIMIT = 5000
-"""Features embedded in the map page per layer; larger catalogues will be drawn from vector tiles."""
-
-MAP_FILTERS = ("commodity", "country", "region", "abroad", "chinese_stake")
-"""The API's filters that the map page offers; they mean there what they mean in ``/api/v1``."""
-
-
-def _labels() -> dict[str, Any]:
-    lists = context.codelists()
-    wanted = ("commodity", "development_status", "project_stage", "country")
-    labels: dict[str, Any] = {name: {code: label(row) for code, row in lists[name].items()} for name in wanted}
-    labels["admin_region"] = {
-        code: label(row) for code, row in lists["admin_region"].items() if row["level"] == "province"
-    }
-    labels.update(
-        nameProperty="name_zh" if current_language() == "zh" else "name_en",
-        commoditiesTitle=t("commodities"),
-        statusTitle=t("status"),
-        countryTitle=t("country"),
-        regionTitle=t("region"),
-        chineseStakeTitle=t("chinese_stake"),
-        yes=t("yes"),
-        detailsTitle=t("details"),
-    )
-    return labels
-
-
-def _map_filters() -> dict[str, str]:
-    """The map's filters as asked for (empty ones dropped), kept for the form and the API links."""
-    return {name: request.args[name].strip() for name in MAP_FILTERS if request.args.get(name, "").strip()}
-
-
-def _map_query(layer: Layer, filters: dict[str, str]) -> FeatureQuery:
-    """The same parsing as the API: a bad country or commodity is the API's 400 with its suggestion."""
-    lists = context.codelists()
-    return parse_feature_query(
-        filters,
-        layer,
-        lists,
-        default_limit=MAP_FEATURE_LIMIT,
-        max_limit=MAP_FEATURE_LIMIT,
-        vocabulary=context.vocabulary(),
-    )
-
-
-def _layer_collection(layer: Layer, query: FeatureQuery | None = None) -> tuple[dict[str, Any], bool]:
-    with context.read_engine().connect() as conn:
-        page = fetch_page(conn, layer, query or FeatureQuery(limit=MAP_FEATURE_LIMIT), count_budget_ms=0)
-    return {"type": "FeatureCollection", "features": json.loads(page.features_json)}, page.has_more
-
-
-def _extent(collections: list[dict[str, Any]]) -> list[list[float]] | None:
-    """South-west and north-east corners of the features shown, to frame a filtered map."""
-    points = [f["geometry"]["coordinates"] for c in collections for f in c["features"] if f.get("geometry")]
-    if not points:
-        return None
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    return [[min(lats), min(lons)], [max(lats), max(lons)]]
-
 
 @bp.get("/")
 def index() -> str:
-    filters = _map_filters()
-    fmap = maps.base_map()
-    labels = _labels()
-    truncated = False
-    legend = []
-    shown: list[dict[str, Any]] = []
-    counts: dict[str, int] = {}
-    # Projects are drawn larger and outlined dark, on top of the deposits they exploit.
-    for layer, radius, outline in ((DEPOSITS, 6, "#ffffff"), (PROJECTS, 8, "#263238")):
-        collection, more = _layer_collection(layer, _map_query(layer, filters))
-        shown.append(collection)
-        counts[layer.name] = len(collection["features"])
-        truncated = truncated or more
-        maps.add_feature_layer(
-            fmap,
-            collection,
-            name=t(layer.name),
-            status_property=layer.status_column,
-            status_list=layer.status_codelist,
-            page_prefix=RECORD_PAGES[layer.name],
-            labels=labels,
-            radius=radius,
-            outline=outline,
-        )
-        codes = list(context.codelists()[layer.status_codelist])
-        legend.append((t(layer.name), outline, maps.legend_entries(codes, labels[layer.status_codelist])))
-    worst = _approval_layer(fmap, labels, filters)
-    legend.append((t("approval_layer"), "#263238", [(TIMETABLE_COLOURS[k], t("tt_" + k)) for k in worst]))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    extent = _extent(shown) if filters else None
-    if extent:
-        fmap.fit_bounds(extent, max_zoom=8, padding=(30, 30))
+    """The map: a page with no features in it; the browser draws them from the vector tiles.
+
+    The filters are checked here as the tiles will check them, so a bad commodity or country is
+    the page's 400 with the API's message rather than a map of failing tiles.
+    """
+    filters = atlas.panel_filters(request.args)
+    for layer in (DEPOSITS, PROJECTS):
+        wanted = atlas.layer_filters(layer, filters)
+        parse_items_query(wanted, layer, context.codelists(), context.vocabulary(), default_limit=1, max_limit=1)
+    countries = countries_in_use(context.engine())
     return render_template(
         "index.html",
-        truncated=truncated,
-        shown=MAP_FEATURE_LIMIT,
-        legend=legend,
         filters=filters,
-        counts=counts,
-        countries=countries_in_use(context.engine()),
-        **maps.render_parts(fmap),
+        panel=atlas.choices(filters, countries),
+        legend=atlas.legend(),
+        atlas_config=atlas.config(filters),
     )
-
-
-def _approval_layer(fmap: folium.Map, labels: dict[str, Any], filters: dict[str, str]) -> list[str]:
-    """The approvals layer with the map's filters, coloured by timetable state (hidden until chosen)."""
-    layer = prepared(APPROVALS)
-    collection, _ = _layer_collection(layer, _map_query(layer, filters))
-    labels["timetable"] = {state: t("tt_" + state) for state in TIMETABLE_COLOURS}
-    maps.add_feature_layer(
-        fmap,
-        collection,
-        name=t("approval_layer"),
-        status_property="timetable",
-        status_list="timetable",
-        page_prefix=RECORD_PAGES[layer.name],
-        labels=labels,
-        radius=9,
-        outline="#263238",
-        colours=TIMETABLE_COLOURS,
-        status_title=t("timetable"),
-        show=False,
-    )
-    states = {feature["properties"]["timetable"] for feature in collection["features"]}
-    return [state for state in TIMETABLE_COLOURS if state in states]
 
 
 def _point_map(lon: float, lat: float) -> dict[str, str]:
@@ -229,7 +120,7 @@ def search_page() -> tuple[str, int] | str:
 def _results_map(results: list[dict[str, Any]]) -> dict[str, str]:
     """The page of results on a small map (deposits and projects), framed on them, popups as on the map."""
     fmap = maps.base_map(zoom=2)
-    labels = _labels()
+    labels = atlas.labels()
     shown = []
     for kind, status_list, radius, outline in (
         ("deposit", "development_status", 6, "#ffffff"),

