@@ -192,8 +192,19 @@ tile_cluster_state = Table(
     Column("data_version", BigInteger, nullable=False),
     Column("built_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("seconds", Float, nullable=False),
+    Column("source_version", BigInteger),
 )
-"""The data version each layer's cluster grid was built from."""
+"""The data version and the source version (:data:`grid_source_version`) each layer's cluster grid
+was built from."""
+
+grid_source_version = Table(
+    "grid_source_version",
+    Base.metadata,
+    Column("source", String(40), primary_key=True),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+)
+"""Per table a cluster grid is built from, a counter its triggers bump when rows, positions,
+status or commodities change (migration 0011): a grid is current while its counter stands."""
 
 CODELIST_TABLES: dict[str, Table] = {
     t.name: t

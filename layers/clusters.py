@@ -3,9 +3,10 @@
 Building reads every point once, counts it into the cells of the finest clustered zoom, and derives
 the coarser zooms from those cells (``layers.tiles_sql.pyramid``); a tile then reads a primary-key
 range of ``tile_cluster``. The time it takes on 1,000,000 points is in docs/benchmarks.md. The grid is
-rebuilt when the data version moved on: in the background, started by the first tile request that
-finds it stale (tiles are clustered from their rows until it is done), or by ``geoplatform tiles
-refresh`` after an import.
+rebuilt when its source moved on (the layer's rows, positions, status or commodities: the counter of
+``grid_source_version``, migration 0011; other writes leave it alone): in the background, started by
+the first tile request that finds it stale (tiles are clustered from their rows until it is done),
+or by ``geoplatform tiles refresh`` after an import.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from geoplatform.models import tile_cluster, tile_cluster_state
+from geoplatform.models import grid_source_version, tile_cluster, tile_cluster_state
 from layers.counts import current_version
 from layers.registry import Layer
 from layers.tiles_sql import cluster_points
@@ -27,9 +28,18 @@ LOCK_KEY = 0x6770_7469  # "gpti": one advisory lock for all grid builds
 MAX_LATITUDE = 85.0511287798
 
 
+def source_version(conn: Connection, layer: Layer) -> int:
+    """The counter of the rows the layer's grid is built from (0 before their first write)."""
+    found = conn.execute(
+        select(grid_source_version.c.version).where(grid_source_version.c.source == layer.table.name)
+    ).scalar_one_or_none()
+    return found or 0
+
+
 def grid_version(conn: Connection, layer: Layer) -> int | None:
+    """The source version the layer's grid was built from (None: never built)."""
     return conn.execute(
-        select(tile_cluster_state.c.data_version).where(tile_cluster_state.c.layer == layer.name)
+        select(tile_cluster_state.c.source_version).where(tile_cluster_state.c.layer == layer.name)
     ).scalar_one_or_none()
 
 
@@ -56,12 +66,9 @@ def build_grid(conn: Connection, layer: Layer, version: int) -> float:
         )
     )
     seconds = time.perf_counter() - started
-    upsert = pg_insert(tile_cluster_state).values(layer=layer.name, data_version=version, seconds=seconds)
-    conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["layer"], set_={"data_version": version, "seconds": seconds, "built_at": func.now()}
-        )
-    )
+    built_from = {"data_version": version, "source_version": source_version(conn, layer), "seconds": seconds}
+    upsert = pg_insert(tile_cluster_state).values(layer=layer.name, **built_from)
+    conn.execute(upsert.on_conflict_do_update(index_elements=["layer"], set_={**built_from, "built_at": func.now()}))
     return seconds
 
 
@@ -69,13 +76,18 @@ _building: set[tuple[str, str]] = set()
 _building_lock = threading.Lock()
 
 
-def grid_is_current(engine: Engine, layer: Layer, version: int) -> bool:
-    """Whether the layer's grid was built from ``version``. When it was not, a rebuild starts in the
+def grid_is_current(engine: Engine, layer: Layer) -> bool:
+    """Whether the layer's grid was built from its source as it is. When it was not, a rebuild starts in the
     background (one per layer and database in this process; an advisory lock keeps other processes
     from building at the same time) and the caller clusters the tile's rows itself meanwhile: no
     tile request waits for a rebuild, which takes tens of seconds on a million points."""
+    built = tile_cluster_state.c.source_version
+    standing = select(grid_source_version.c.version).where(grid_source_version.c.source == layer.table.name)
+    current = select(built == func.coalesce(standing.scalar_subquery(), 0)).where(
+        tile_cluster_state.c.layer == layer.name
+    )
     with engine.connect() as conn:
-        if grid_version(conn, layer) == version:
+        if conn.execute(current).scalar_one_or_none():
             return True
     key = (str(engine.url), layer.name)
     with _building_lock:

@@ -12,8 +12,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import Engine, text
 
-from layers.clusters import grid_version
-from layers.counts import current_version
+from layers.clusters import grid_version, source_version
 from layers.registry import DEPOSITS
 from tests.conftest import EDITOR
 from tests.test_api_features import sql_codes
@@ -134,7 +133,7 @@ def test_a_write_rebuilds_the_cluster_grid(write_app, fresh_engine: Engine) -> N
     assert client.patch("/api/v1/deposits/DEP-JINCHUAN", json=change, headers=basic(EDITOR)).status_code == 200
     assert producing() == before - 1, "right at once: the stale grid is not used while it is rebuilt"
     with fresh_engine.connect() as conn:
-        version = current_version(conn)
+        version = source_version(conn, DEPOSITS)
     for _ in range(100):  # the rebuild started by that request runs in the background
         with fresh_engine.connect() as conn:
             if grid_version(conn, DEPOSITS) == version:
@@ -182,3 +181,23 @@ def test_gdal_reads_a_tile(client, tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "DEP-JINCHUAN" in run.stdout and "POINT" in run.stdout
+
+
+def test_the_grid_stays_current_through_writes_it_does_not_count(write_app, fresh_engine: Engine) -> None:
+    """A name, search terms or an approval do not change what a cluster counts; a status does."""
+    from sqlalchemy import text
+
+    from layers.clusters import grid_is_current, refresh_grids
+
+    refresh_grids(fresh_engine, [DEPOSITS])
+    with fresh_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE deposit SET name_en = name_en || ' (renamed)', search_extra = NULL WHERE code = 'DEP-JINCHUAN'"
+            )
+        )
+        conn.execute(text("UPDATE approval_item SET notes = 'checked' WHERE id = (SELECT min(id) FROM approval_item)"))
+    assert grid_is_current(fresh_engine, DEPOSITS), "a renamed deposit is counted in the same cell"
+    with fresh_engine.begin() as conn:
+        conn.execute(text("UPDATE deposit SET status = 'closed' WHERE code = 'DEP-JINCHUAN'"))
+    assert not grid_is_current(fresh_engine, DEPOSITS), "a new status is counted differently"
