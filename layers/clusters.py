@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geoplatform.models import grid_source_version, tile_cluster, tile_cluster_state
-from layers.counts import current_version
+from layers.counts import current_version, version_column
 from layers.registry import Layer
 from layers.tiles_sql import cluster_points
 from layers.tiles_sql import grid as clusters_grid
@@ -76,20 +76,36 @@ _building: set[tuple[str, str]] = set()
 _building_lock = threading.Lock()
 
 
-def grid_is_current(engine: Engine, layer: Layer) -> bool:
-    """Whether the layer's grid was built from its source as it is. When it was not, a rebuild starts in the
+_current_at: dict[tuple[str, str], int] = {}
+"""Per database and layer, the data version at which its grid was last found current. Every write
+to a grid's source also moves the data version, so at that version the grid stays current and the
+tile service checks it once per version, not once per tile (the check was 40 % of a grid tile's
+time: 3.8 of 9 ms)."""
+
+
+def grid_is_current(engine: Engine, layer: Layer, version: int, conn: Connection | None = None) -> bool:
+    """Whether the layer's grid was built from its source as it is at data ``version`` (read on
+    ``conn`` when given, else on a connection of ``engine``). When it was not, a rebuild starts in the
     background (one per layer and database in this process; an advisory lock keeps other processes
     from building at the same time) and the caller clusters the tile's rows itself meanwhile: no
     tile request waits for a rebuild, which takes tens of seconds on a million points."""
+    key = (str(engine.url), layer.name)
+    if _current_at.get(key) == version:
+        return True
     built = tile_cluster_state.c.source_version
     standing = select(grid_source_version.c.version).where(grid_source_version.c.source == layer.table.name)
-    current = select(built == func.coalesce(standing.scalar_subquery(), 0)).where(
+    current = select(built == func.coalesce(standing.scalar_subquery(), 0), version_column()).where(
         tile_cluster_state.c.layer == layer.name
     )
-    with engine.connect() as conn:
-        if conn.execute(current).scalar_one_or_none():
-            return True
-    key = (str(engine.url), layer.name)
+    if conn is None:
+        with engine.connect() as own:
+            row = own.execute(current).one_or_none()
+    else:
+        row = conn.execute(current).one_or_none()
+    if row is not None and row[0]:
+        if row[1] == version:  # read in one statement: current at exactly this version
+            _current_at[key] = version
+        return True
     with _building_lock:
         if key in _building:
             return False

@@ -106,7 +106,7 @@ def _points_tile(conn: Any, tile: TileRequest, values: dict) -> Response:
 
 
 def _clusters(conn: Any, layer: Layer, structure: Any, params: dict, version: int) -> bytes:
-    if structure == NO_FILTER and grid_is_current(context.engine(), layer):
+    if structure == NO_FILTER and grid_is_current(context.engine(), layer, version, conn):
         statement = grid_clusters_statement(layer.name)
     else:
         statement = filtered_clusters_statement(layer.name, structure)

@@ -292,7 +292,8 @@ window.geoplatformAtlas = {
     const layer = layers.find((l) => l.entry.name === name);
     if (!layer || !map.hasLayer(layer)) { return {points: 0, clusters: 0, records: 0}; }
     const seen = new Set(), totals = {points: 0, clusters: 0, records: 0};
-    for (const tile of layer.painted.values()) {
+    // Tiles of the zoom shown: those of the zoom left behind stay a moment, until the new ones are in.
+    for (const tile of [...layer.painted.values()].filter((t) => t.coords.z === map.getZoom())) {
       for (const item of tile.items) {
         const key = item.cluster ? tileKey(tile.coords) + ":" + item.x + ":" + item.y : item.props.code || JSON.stringify(item.props);
         if (seen.has(key)) { continue; }

@@ -39,17 +39,21 @@
       var over = fill ? fill(feature.properties) : null;
       return over ? Object.assign({}, base, over) : base;
     }
+    // A band's boundaries are fetched for the view padded by a third, and fetched again only when
+    // the view leaves what was fetched or the band changes: a pan within it costs nothing.
+    var covered = null;
     function load() {
       var zoom = map.getZoom(), band = bandOf(zoom), query = "?zoom=" + zoom;
       if (band !== "low") {
-        var b = map.getBounds().pad(0.5);
+        if (key === band && covered && covered.contains(map.getBounds())) { return; }
+        var b = map.getBounds().pad(0.33);
         var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
                    Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(2); });
         query += "&bbox=" + box.join(",");
+        covered = L.latLngBounds([box[1], box[0]], [box[3], box[2]]);
       }
-      var wanted = band === "low" ? "low" : query;
-      if (wanted === key) { return; }
-      key = wanted;
+      if (band === key && band === "low") { return; }
+      key = band;
       var ticket = ++pending;
       fetch(url + query).then(function (response) { return response.json(); }).then(function (data) {
         if (ticket !== pending) { return; }
