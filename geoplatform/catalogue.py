@@ -10,14 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, exists, func, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    Text,
+    cast,
+    column,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from geoplatform.errors import InvalidParameter, NotFound, PreconditionFailed
-from geoplatform.models import Deposit, Project, country
+from geoplatform.models import Deposit, Project, RecordEdit, country
 
 
 @dataclass(frozen=True)
@@ -104,10 +121,12 @@ def update_record(
     changes: Mapping[str, Any],
     codelists: Mapping[str, Mapping[str, Any]],
     *,
+    username: str,
     if_match: str | None = None,
     current_etag: Any = None,
 ) -> None:
-    """Apply validated ``changes`` to the record ``code``; with ``if_match``, only if it is unchanged.
+    """Apply validated ``changes`` to the record ``code`` as ``username``; with ``if_match``, only if
+    it is unchanged. The fields that change are kept, before and after, in ``record_edit``.
 
     ``current_etag(conn)`` returns the ETag of the record as published now; it is called after the
     row is locked, so the comparison and the update cannot be separated by another writer.
@@ -115,16 +134,67 @@ def update_record(
     values = validate_changes(layer, changes, codelists)
     table = TABLES[layer]
     with engine.begin() as conn:
-        locked = conn.execute(select(table.c.id).where(table.c.code == code).with_for_update()).first()
+        locked = (
+            conn.execute(
+                select(table.c.id, *(table.c[name] for name in values)).where(table.c.code == code).with_for_update()
+            )
+            .mappings()
+            .first()
+        )
         if locked is None:
             raise NotFound("There is no record with that code in this layer.")
         if if_match is not None and _etag_now(conn, current_etag) != if_match.strip():
             raise PreconditionFailed("The record changed since you read it; read it again and retry.")
-        conn.execute(update(table).where(table.c.id == locked.id).values(**values, updated_at=func.now()))
+        conn.execute(update(table).where(table.c.id == locked["id"]).values(**values, updated_at=func.now()))
+        changed = [name for name in values if locked[name] != values[name]]
+        if changed:
+            before = {name: _jsonable(locked[name]) for name in changed}
+            after = {name: _jsonable(values[name]) for name in changed}
+            conn.execute(
+                insert(RecordEdit.__table__).values(
+                    layer=layer, code=code, username=username, before=before, after=after
+                )
+            )
 
 
 def _etag_now(conn: Connection, current_etag: Any) -> str | None:
     return None if current_etag is None else current_etag(conn)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+HISTORY_SQL = """
+    WITH touched AS (
+        -- The batch that wrote the row last, those that changed it and those it was changed from:
+        -- a batch that left no before-image of the row inserted it (the importer's own rule for undo).
+        SELECT t.batch_id FROM {table} t WHERE t.code = :code AND t.batch_id IS NOT NULL
+        UNION SELECT c.batch_id FROM import_change c WHERE c.code = :code
+        UNION SELECT (c.before ->> 'batch_id')::int FROM import_change c
+              WHERE c.code = :code AND c.before ->> 'batch_id' IS NOT NULL
+    ),
+    events AS (
+        SELECT 'import' AS how, b.finished_at AS at, b.username,
+               CASE WHEN ch.id IS NULL THEN 'insert' ELSE 'update' END AS action,
+               b.file_name, b.id AS batch_id, b.status, ch.before, NULL::jsonb AS after
+        FROM touched x JOIN import_batch b ON b.id = x.batch_id AND b.target = :layer
+        LEFT JOIN import_change ch ON ch.batch_id = b.id AND ch.code = :code
+        UNION ALL
+        SELECT 'edit', e.edited_at, e.username, 'update', NULL, NULL, NULL, e.before, e.after
+        FROM record_edit e WHERE e.layer = :layer AND e.code = :code
+    )
+    SELECT * FROM events ORDER BY at DESC LIMIT 200
+"""
+HISTORY = {layer: text(HISTORY_SQL.format(table=table.name)) for layer, table in TABLES.items()}
+"""One statement per layer (the table name is the layer's, never the caller's)."""
+
+
+def history(engine: Engine, layer: str, code: str) -> list[dict[str, Any]]:
+    """What happened to one record, newest first: each import batch that inserted or changed it (with
+    the state before) and each edit (fields before and after), with who and when."""
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(HISTORY[layer], {"layer": layer, "code": code}).mappings()]
 
 
 # -- reading one record for its page --------------------------------------------------------------
@@ -194,6 +264,7 @@ def project_record(engine: Engine, code: str) -> dict[str, Any] | None:
                     c.c.name_zh.label("operator_zh"),
                     c.c.name_en.label("operator_en"),
                     c.c.name.label("operator"),
+                    c.c.key.label("operator_key"),
                 )
                 .outerjoin(c, c.c.id == p.c.operator_id)
                 .where(p.c.code == code)
@@ -282,3 +353,132 @@ def countries_in_use(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         found = list(conn.execute(select(country.c.code).where(used)).scalars())
     return sorted(found, key=lambda code: (code != "CN", code))
+
+
+COMPANY_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,59}")
+"""What a company key looks like (``cmoc``, ``tianqi``): the id of its page and its API answer."""
+
+HOLDINGS_SQL = """
+    WITH RECURSIVE tree (id, depth, path) AS (
+        SELECT CAST(:company AS integer), 0, ARRAY[CAST(:company AS integer)]
+        UNION ALL
+        SELECT c.id, t.depth + 1, t.path || c.id FROM company c JOIN tree t ON c.parent_id = t.id
+        WHERE NOT c.id = ANY(t.path) AND t.depth < 20
+    ),
+    assets AS (
+        SELECT 'stake' AS role, s.share_pct, s.since, s.until, s.source,
+               (s.since IS NULL OR s.since <= current_date) AND (s.until IS NULL OR s.until >= current_date) AS current,
+               t.depth, h.key AS holder_key, h.name AS holder_name, h.name_zh AS holder_name_zh,
+               h.name_en AS holder_name_en, s.deposit_id, s.project_id
+        FROM tree t JOIN ownership_stake s ON s.company_id = t.id JOIN company h ON h.id = s.company_id
+        UNION ALL
+        SELECT 'operator', NULL, NULL, NULL, NULL, true, t.depth, h.key, h.name, h.name_zh, h.name_en, NULL, p.id
+        FROM tree t JOIN project p ON p.operator_id = t.id JOIN company h ON h.id = t.id
+    )
+    SELECT a.role, a.share_pct, a.since, a.until, a.source, a.current, a.depth, a.holder_key, a.holder_name,
+           a.holder_name_zh, a.holder_name_en,
+           CASE WHEN a.deposit_id IS NOT NULL THEN 'deposit' ELSE 'project' END AS kind,
+           coalesce(d.code, p.code) AS code, coalesce(d.name, p.name) AS name,
+           coalesce(d.name_zh, p.name_zh) AS name_zh, coalesce(d.name_en, p.name_en) AS name_en,
+           coalesce(d.country_code, p.country_code) AS country_code, d.status, p.stage,
+           ST_AsGeoJSON(coalesce(d.geom, p.geom), 6)::json AS geometry
+    FROM assets a LEFT JOIN deposit d ON d.id = a.deposit_id LEFT JOIN project p ON p.id = a.project_id
+"""
+"""What a company and its subsidiaries (down the ``parent_id`` tree) hold and operate: one row per
+stake in a deposit or project and per project operated, with the holder and the asset."""
+
+HOLDING_COLUMNS = (
+    "role", "share_pct", "since", "until", "source", "current", "depth", "holder_key", "holder_name",
+    "holder_name_zh", "holder_name_en", "kind", "code", "name", "name_zh", "name_en", "country_code", "status",
+    "stage", "geometry",
+)  # fmt: skip
+HOLDINGS = text(HOLDINGS_SQL).columns(*(column(name) for name in HOLDING_COLUMNS)).subquery("h")
+HOLDINGS_ORDER = (HOLDINGS.c.current.desc(), HOLDINGS.c.depth, HOLDINGS.c.kind, HOLDINGS.c.code)
+COMPANY_GEOJSON = select(
+    cast(
+        func.json_build_object(
+            "type",
+            "FeatureCollection",
+            "features",
+            func.coalesce(
+                func.json_agg(
+                    aggregate_order_by(
+                        func.json_build_object(
+                            "type",
+                            "Feature",
+                            "id",
+                            HOLDINGS.c.code,
+                            "geometry",
+                            HOLDINGS.c.geometry,
+                            "properties",
+                            func.to_jsonb(literal_column("h")).op("-")("geometry"),
+                        ),
+                        *HOLDINGS_ORDER,
+                    )
+                ),
+                literal_column("'[]'::json"),
+            ),
+        ),
+        Text,
+    )
+)
+"""The holdings as a FeatureCollection, written by PostGIS."""
+
+
+def company_record(engine: Engine, key: str) -> dict[str, Any] | None:
+    """A company with its parent, subsidiaries, stakes and operated projects (its own and its
+    subsidiaries'), for its page."""
+    from geoplatform.models import Company
+
+    c = Company.__table__
+    parent = c.alias("parent")
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(
+                    c.c.id,
+                    c.c.key,
+                    c.c.name,
+                    c.c.name_zh,
+                    c.c.name_en,
+                    c.c.uscc,
+                    c.c.country_code,
+                    parent.c.key.label("parent_key"),
+                    parent.c.name.label("parent_name"),
+                    parent.c.name_zh.label("parent_name_zh"),
+                    parent.c.name_en.label("parent_name_en"),
+                    parent.c.country_code.label("parent_country_code"),
+                    c.c.id.in_(text("SELECT id FROM chinese_company")).label("chinese"),
+                )
+                .outerjoin(parent, parent.c.id == c.c.parent_id)
+                .where(c.c.key == key)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        record = dict(row)
+        record["subsidiaries"] = [
+            dict(r)
+            for r in conn.execute(
+                select(c.c.key, c.c.name, c.c.name_zh, c.c.name_en, c.c.country_code)
+                .where(c.c.parent_id == row["id"])
+                .order_by(c.c.name)
+            ).mappings()
+        ]
+        holdings = conn.execute(select(HOLDINGS).order_by(*HOLDINGS_ORDER), {"company": row["id"]}).mappings()
+        record["holdings"] = [dict(h) for h in holdings]
+    return record
+
+
+def company_geojson(engine: Engine, key: str) -> str | None:
+    """The deposits and projects a company holds or operates, as a FeatureCollection written by PostGIS."""
+    from geoplatform.models import Company
+
+    c = Company.__table__
+    with engine.connect() as conn:
+        company_id = conn.execute(select(c.c.id).where(c.c.key == key)).scalar_one_or_none()
+        if company_id is None:
+            return None
+        return str(conn.execute(COMPANY_GEOJSON, {"company": company_id}).scalar_one())

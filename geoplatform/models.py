@@ -775,6 +775,25 @@ class ImportBatch(Base):
     )
 
 
+class RecordEdit(Base):
+    """One edit of a deposit or project through the API: the fields changed, before and after."""
+
+    __tablename__ = "record_edit"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    layer: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(Text)
+    username: Mapped[str] = mapped_column(String(64))
+    edited_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    before = mapped_column(JSONB, nullable=False)
+    after = mapped_column(JSONB, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("layer IN ('deposits', 'projects')", name="layer"),
+        Index("ix_record_edit_layer_code", "layer", "code"),
+    )
+
+
 class ImportChange(Base):
     """The state of a record before a batch changed it, so that the batch can be undone."""
 

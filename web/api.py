@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, url_for
 from sqlalchemy import select
 
-from geoplatform.catalogue import EDITABLE_FIELDS, feature_etag, update_record
+from geoplatform.catalogue import EDITABLE_FIELDS, company_geojson, feature_etag, update_record
 from geoplatform.catalogue import owners as catalogue_owners
 from geoplatform.errors import InvalidParameter, NotFound
 from layers.area_counts import GROUPINGS, area_counts, can_group, matching_extent
@@ -23,8 +23,15 @@ from layers.query import FeatureQuery, parse_feature_query, parse_items_query
 from layers.registry import Layer
 from layers.registry import get_layer as registry_layer
 from web import context
-from web.access import require_role
-from web.floor import GEOJSON, check_code, collection_layer, feature_collection_text, json_response
+from web.access import current_account, require_role
+from web.floor import (
+    GEOJSON,
+    check_code,
+    check_company_key,
+    collection_layer,
+    feature_collection_text,
+    json_response,
+)
 from web.searching import parse_search, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -179,6 +186,15 @@ def basemap() -> Response:
     return response
 
 
+@bp.get("/companies/<key>")
+def company(key: str) -> Response:
+    """The deposits and projects a company and its subsidiaries hold or operate, as GeoJSON."""
+    body = company_geojson(context.engine(), check_company_key(key))
+    if body is None:
+        raise NotFound("There is no company with that key.")
+    return Response(body, mimetype=GEOJSON)
+
+
 @bp.get("/<layer_name>/<code>/owners")
 def owners(layer_name: str, code: str) -> Response:
     """Who holds what of one deposit or project: stakes with their holders and the holders' ultimate parents."""
@@ -225,12 +241,15 @@ def patch_item(layer_name: str, code: str) -> Response:
         raise InvalidParameter(
             "The body must be a JSON object with fields to change: " + ", ".join(EDITABLE_FIELDS[layer.name]) + "."
         )
+    account = current_account()
+    assert account is not None  # require_role let the request in
     update_record(
         context.engine(),
         layer.name,
         code,
         body,
         context.codelists(),
+        username=account.username,
         if_match=request.headers.get("If-Match"),
         current_etag=lambda conn: feature_etag(fetch_feature(conn, layer, code) or ""),
     )

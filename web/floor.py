@@ -13,13 +13,19 @@ from typing import Any
 
 from flask import Response
 
+from geoplatform.catalogue import COMPANY_KEY
 from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.models import CODE_PATTERN
 from layers.registry import LAYERS, Layer, get_layer
 from web import context
 
 GEOJSON = "application/geo+json"
-RECORD_PAGES = {"deposits": "/deposits/", "projects": "/projects/", "approvals": "/projects/"}
+RECORD_PAGES = {
+    "deposits": "/deposits/",
+    "projects": "/projects/",
+    "approvals": "/projects/",
+    "companies": "/companies/",
+}
 """Where a layer's record pages live (a web concern, so not part of the layer declaration)."""
 CODE_RE = re.compile(CODE_PATTERN)
 
@@ -36,6 +42,15 @@ def check_code(code: str) -> str:
             "A record code has 2 to 40 characters: upper-case letters, digits, '-' and '_' (e.g. DEP-JINCHUAN)."
         )
     return code
+
+
+def check_company_key(key: str) -> str:
+    """A company key as the catalogue writes them, or a 400 that says what one looks like."""
+    if not COMPANY_KEY.fullmatch(key):
+        raise InvalidParameter(
+            "A company key has 1 to 60 characters: lower-case letters, digits, '.', '-' and '_' (e.g. cmoc)."
+        )
+    return key
 
 
 def prepared(layer: Layer) -> Layer:

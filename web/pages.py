@@ -10,12 +10,12 @@ import folium
 from flask import Blueprint, render_template, request, url_for
 
 from geoplatform.approvals import service
-from geoplatform.catalogue import countries_in_use, deposit_record, project_record
+from geoplatform.catalogue import company_record, countries_in_use, deposit_record, history, project_record
 from geoplatform.errors import InvalidParameter, NotFound
 from layers.query import parse_items_query
 from layers.registry import DEPOSITS, PROJECTS
 from web import atlas, context, maps, timeline
-from web.floor import RECORD_PAGES, check_code
+from web.floor import RECORD_PAGES, check_code, check_company_key
 from web.i18n import label, record_name, t
 from web.searching import parse_search, run_search
 from web.timeline import TIMETABLE_COLOURS, allowed_next
@@ -165,7 +165,38 @@ def query_value(query: Any, name: str) -> str:
 
 @bp.get("/deposits/<code>")
 def deposit_page(code: str) -> str:
-    return _record_page("deposit.html", deposit_record(context.engine(), check_code(code)), "deposit")
+    record = deposit_record(context.engine(), check_code(code))
+    return _record_page("deposit.html", record, "deposit", history=history(context.engine(), "deposits", code))
+
+
+@bp.get("/companies/<key>")
+def company_page(key: str) -> str:
+    """A company: its country, parent and subsidiaries, what it and they hold and operate, on a map."""
+    record = company_record(context.engine(), check_company_key(key))
+    if record is None:
+        raise NotFound("There is no company with that key.")
+    return render_template("company.html", r=record, title=record_name(record), **_holdings_map(record["holdings"]))
+
+
+def _holdings_map(holdings: list[dict[str, Any]]) -> dict[str, str]:
+    """The assets of a company on a small map, popups as on the map."""
+    results = [
+        {
+            "type": h["kind"],
+            "code": h["code"],
+            "name": h["name"],
+            "name_zh": h["name_zh"],
+            "name_en": h["name_en"],
+            "country_code": h["country_code"],
+            "region_code": None,
+            "status": h["status"] or h["stage"],
+            "commodities": [],
+            "lon": h["geometry"]["coordinates"][0] if h["geometry"] else None,
+            "lat": h["geometry"]["coordinates"][1] if h["geometry"] else None,
+        }
+        for h in {h["code"]: h for h in holdings}.values()
+    ]
+    return _results_map(results)
 
 
 @bp.get("/projects/<code>")
@@ -184,4 +215,5 @@ def project_page(code: str) -> str:
         colours=TIMETABLE_COLOURS,
         allowed_next=allowed_next,
         today=today,
+        history=history(context.engine(), "projects", code),
     )

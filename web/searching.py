@@ -67,11 +67,11 @@ def parse_search(args: Mapping[str, str], vocabulary: Vocabulary, default_limit:
 
 
 def run_search(query: SearchQuery) -> dict[str, Any]:
-    """The answer to ``query``, each result with the URL of its record page (None for companies)."""
+    """The answer to ``query``, each result with the URL of its record page."""
     ensure_search_terms(context.engine())
     with context.read_engine().connect() as conn:
         answer = search(conn, context.vocabulary(), query)
     for result in answer["results"]:
-        page = RECORD_PAGES.get(result["type"] + "s")
-        result["url"] = page + result["code"] if page else None
+        page = RECORD_PAGES[{"deposit": "deposits", "project": "projects", "company": "companies"}[result["type"]]]
+        result["url"] = page + result["code"]
     return answer
