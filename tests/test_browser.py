@@ -300,3 +300,17 @@ def test_search_in_chinese_pinyin_and_english_with_facets_and_a_map(offline_page
     page.goto(live_server.url + "/search?q=" + "铜" * 300)
     assert "200" in page.locator("[role=alert]").inner_text()
     assert blocked == [] and errors == []
+
+
+def test_the_dashboard_charts_render_in_both_languages(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    console = console_errors(page)
+    for lang, heading in (("zh", "矿产地与项目统计"), ("en", "The catalogue in numbers")):
+        page.goto(live_server.url + f"/dashboard?lang={lang}")
+        assert heading in page.locator("#catalogue").inner_text()
+        bars = page.locator("#chart-minerals-deposits svg rect")
+        assert bars.count() > 10
+        assert bars.first.bounding_box()["width"] > 0, "the bars are drawn"
+        assert page.locator("#chart-timetable svg rect").count() > 0
+        screenshot(page, f"dashboard-{lang}")
+    assert blocked == [] and errors == [] and console == []

@@ -100,3 +100,24 @@ def test_a_configured_online_tile_source_is_offered_beside_the_offline_basemap(s
     assert config["onlineTiles"] == {"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "Example"}
     with pytest.raises(SettingsError, match="basemap_tiles_url"):
         make_settings(engine.url, Path(tmp_path), basemap_tiles_url="ftp://tiles/{z}/{x}")
+
+
+def test_the_dashboard_counts_the_catalogue_per_strategic_mineral_at_home_and_abroad(client, engine: Engine) -> None:
+    with engine.connect() as conn:
+        home, abroad = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE d.country_code = 'CN'), count(*) FILTER (WHERE d.country_code <> 'CN') "
+                "FROM deposit d JOIN deposit_commodity c ON c.deposit_id = d.id AND c.commodity_code = 'lithium'"
+            )
+        ).one()
+        per_stage = dict(conn.execute(text("SELECT stage, count(*) FROM project GROUP BY stage")).all())
+    stats = client.get("/api/v1/statistics").json
+    assert stats["commodity"]["deposits"]["lithium"] == {"home": home, "abroad": abroad}
+    assert stats["stage"]["projects"] == per_stage
+    assert sum(stats["country"]["deposits"].values()) == stats["totals"]["deposits"]
+    page = client.get("/dashboard?lang=zh").get_data(as_text=True)
+    row = page.split('data-commodity="lithium"', 1)[1].split("</tr>", 1)[0]
+    assert "锂" in row and f"<td>{home}</td><td>{abroad}</td>" in row
+    for chart in ("chart-minerals-deposits", "chart-catalogue-province", "chart-catalogue-stage", "chart-timetable"):
+        assert f'id="{chart}"' in page
+    assert "四川" in page.split('id="chart-catalogue-province"', 1)[1].split("</svg>", 1)[0]

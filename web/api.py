@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from geoplatform.catalogue import EDITABLE_FIELDS, company_geojson, feature_etag, update_record
 from geoplatform.catalogue import owners as catalogue_owners
+from geoplatform.catalogue_stats import catalogue_statistics
 from geoplatform.errors import InvalidParameter, NotFound
 from layers.area_counts import GROUPINGS, area_counts, can_group, matching_extent
 from layers.basemap import basemap_features, basemap_version, parse_basemap_query
@@ -154,6 +155,13 @@ def area_counts_of(layer_name: str) -> Response:
         if extent == "true":
             body["extent"] = matching_extent(conn, layer, query)
     return _json(body)
+
+
+@bp.get("/statistics")
+def statistics() -> Response:
+    """The catalogue counted per commodity (at home and abroad), country, province, status, stage and size class."""
+    with context.read_engine().connect() as conn:
+        return _json(catalogue_statistics(conn))
 
 
 @bp.get("/codelists")

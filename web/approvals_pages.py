@@ -15,12 +15,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoplatform.approvals import service, statistics
+from geoplatform.catalogue_stats import catalogue_statistics
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from web import context
 from web.access import current_account, require_role
 from web.board import BOARD_PARAMETERS, board_rows
 from web.floor import check_code
-from web.i18n import code_label, t
+from web.i18n import code_label, label, t
 from web.timeline import TIMETABLE_COLOURS
 
 bp = Blueprint("approvals_pages", __name__)
@@ -47,10 +48,56 @@ def board() -> str:
 
 @bp.get("/dashboard")
 def dashboard() -> str:
+    """The catalogue counted (per strategic mineral at home and abroad, country, province, status,
+    stage, size class) and today's approval statistics; charts drawn as SVG, numbers as tables."""
     summary = statistics.summarise(board_rows())
+    with context.read_engine().connect() as conn:
+        catalogue = catalogue_statistics(conn)
+    minerals = _minerals(catalogue)
     return render_template(
-        "dashboard.html", s=summary, charts=_charts(summary), filters=_filters(), colours=TIMETABLE_COLOURS
+        "dashboard.html",
+        s=summary,
+        charts=_charts(summary),
+        filters=_filters(),
+        colours=TIMETABLE_COLOURS,
+        c=catalogue,
+        minerals=minerals,
+        catalogue_charts={
+            **_catalogue_charts(catalogue),
+            "minerals_deposits": [(m["label"], m["deposits"]["home"], m["deposits"]["abroad"]) for m in minerals],
+            "minerals_projects": [(m["label"], m["projects"]["home"], m["projects"]["abroad"]) for m in minerals],
+        },
     )
+
+
+def _minerals(catalogue: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per strategic mineral the catalogue has: deposits and projects at home and abroad."""
+    rows = []
+    for code, row in context.codelists()["commodity"].items():
+        deposits = catalogue["commodity"]["deposits"].get(code, {"home": 0, "abroad": 0})
+        projects = catalogue["commodity"]["projects"].get(code, {"home": 0, "abroad": 0})
+        if row.get("strategic") and (sum(deposits.values()) or sum(projects.values())):
+            rows.append({"code": code, "label": label(row), "deposits": deposits, "projects": projects})
+    return rows
+
+
+def _catalogue_charts(catalogue: dict[str, Any]) -> dict[str, list[tuple[str, Any, str | None]]]:
+    def ranked(counts: dict[str, int], codelist: str, top: int = 15) -> list[tuple[str, Any, str | None]]:
+        best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
+        return [(code_label(codelist, code), n, None) for code, n in best]
+
+    def ordered(counts: dict[str, int], codelist: str) -> list[tuple[str, Any, str | None]]:
+        return [
+            (label(row), counts[code], None) for code, row in context.codelists()[codelist].items() if code in counts
+        ]
+
+    return {
+        "country": ranked(catalogue["country"]["deposits"], "country"),
+        "province": ranked(catalogue["province"]["deposits"], "admin_region"),
+        "status": ordered(catalogue["status"]["deposits"], "development_status"),
+        "stage": ordered(catalogue["stage"]["projects"], "project_stage"),
+        "size_class": ordered(catalogue["size_class"]["deposits"], "size_class"),
+    }
 
 
 def _charts(summary: dict[str, Any]) -> dict[str, list[tuple[str, Any, str | None]]]:
