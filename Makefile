@@ -11,7 +11,7 @@ OGCTESTS_STAMP := $(OGCTESTS_VENV)/.installed-stamp
 SCHEMATHESIS_VENV ?= .venv-schemathesis
 SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-stamp
 
-.PHONY: demo test setup setup-test system-demo system-test lint bench bench-clients bench-peers serve clean
+.PHONY: demo test setup setup-test system-demo system-test lint bench bench-clients bench-peers bench-map serve clean translations
 
 demo: setup ## install what is missing, load the demo data, serve on http://127.0.0.1:5000
 	$(BIN)/geoplatform demo --serve
@@ -69,6 +69,16 @@ bench-peers: setup-test ## the same requests to geoplatform, tipg and pygeoapi o
 	test -x $(PEERS)/pygeoapi/bin/gunicorn || (python3 -m venv $(PEERS)/pygeoapi && \
 		$(PEERS)/pygeoapi/bin/pip install -q pygeoapi gunicorn psycopg2-binary SQLAlchemy GeoAlchemy2)
 	$(BIN)/python bench/bench_peers.py --peers $(PEERS)
+
+bench-map: setup-test ## the map page in headless Chromium over 1,000,000 deposits: zooming, panning, filtering (a few minutes)
+	$(BIN)/python bench/bench_map.py
+
+# The interface's messages: English in the source, Chinese in web/translations/zh (gettext, Flask-Babel).
+BABEL_KEYWORDS := -k lazy_gettext -k lazy_pgettext:1c,2
+translations: $(STAMP) ## extract new messages from the code and templates, merge them into the catalogues, compile
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --ignore-obsolete --no-fuzzy-matching --width 120
+	$(BIN)/pybabel compile -d web/translations --statistics
 
 clean:
 	rm -rf $(VENV) $(OGCTESTS_VENV) $(SCHEMATHESIS_VENV) build *.egg-info .pytest_cache .ruff_cache

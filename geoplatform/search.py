@@ -128,6 +128,8 @@ class SearchQuery:
     country: str | None = None
     province: str | None = None
     status: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    """``west, south, east, north`` in degrees: only records located there ("search this area")."""
     limit: int = 20
     offset: int = 0
 
@@ -172,6 +174,10 @@ def search_parameters(vocabulary: Vocabulary, query: SearchQuery) -> dict[str, A
         "f_country": query.country,
         "f_province": query.province,
         "f_status": query.status,
+        "f_west": query.bbox[0] if query.bbox else None,
+        "f_south": query.bbox[1] if query.bbox else None,
+        "f_east": query.bbox[2] if query.bbox else None,
+        "f_north": query.bbox[3] if query.bbox else None,
         "limit": query.limit,
         "offset": query.offset,
     }

@@ -105,6 +105,15 @@ def test_forms_need_csrf_and_an_editor(write_app, fresh_engine: Engine) -> None:
 
 
 def test_map_offers_a_layer_of_projects_by_worst_timetable(client) -> None:
+    import json
+
+    import mapbox_vector_tile
+
     html = client.get("/?lang=en").get_data(as_text=True)
-    assert "Approval timetable" in html
-    assert '"timetable": "overdue"' in html or '"timetable":"overdue"' in html
+    assert "Approval timetable" in html and "Overdue" in html.split('class="gp-legend"', 1)[1]
+    config = json.loads(html.split('id="atlas-config">', 1)[1].split("</script>", 1)[0])
+    approvals = next(entry for entry in config["layers"] if entry["name"] == "approvals")
+    assert approvals["style"] == "timetable" and approvals["tiles"] == "/tiles/approvals/{z}/{x}/{y}.mvt"
+    world = mapbox_vector_tile.decode(client.get(approvals["tiles"].format(z=0, x=0, y=0)).data)
+    overdue = sum(f["properties"].get("s_overdue", 0) for f in world["approvals"]["features"])
+    assert overdue >= 1, "the tiles the map draws carry the overdue projects"

@@ -314,3 +314,22 @@ def test_the_dashboard_charts_render_in_both_languages(offline_page, live_server
         assert page.locator("#chart-timetable svg rect").count() > 0
         screenshot(page, f"dashboard-{lang}")
     assert blocked == [] and errors == [] and console == []
+
+
+def test_search_this_area_from_the_map_and_from_the_results(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    page.goto(live_server.url + "/?lang=zh#map=6/30.5/101.5&layers=deposits")
+    page.wait_for_function(ATLAS_IDLE)
+    page.fill("#area-search input[name=q]", "锂")
+    page.locator("#area-search button").click()
+    page.wait_for_url("**/search?**")
+    assert "bbox=" in page.url
+    found = page.locator("#gp-search-count").inner_text()
+    assert "条结果" in found and page.locator("#gp-area-chip").is_visible()
+    page.locator("#gp-area-chip").click()
+    page.wait_for_url("**/search?**")
+    assert "bbox" not in page.url
+    page.locator("#gp-search-area").click()
+    page.wait_for_url("**bbox=**")
+    assert page.locator("#gp-area-chip").is_visible()
+    assert blocked == [] and errors == []

@@ -122,3 +122,16 @@ def test_renamed_records_get_new_search_terms(write_app, fresh_engine: Engine) -
     change = {"name_zh": "白银厂铜矿"}
     assert client.patch("/api/v1/deposits/DEP-JINCHUAN", json=change, headers=basic(EDITOR)).status_code == 200
     assert "DEP-JINCHUAN" in codes(find(client, "baiyinchang")), "pinyin of the new name"
+
+
+def test_search_this_area_keeps_only_records_located_there(client) -> None:
+    everywhere = client.get("/api/v1/search?q=锂&limit=100").json
+    sichuan = client.get("/api/v1/search?q=锂&limit=100&bbox=97,26,109,35").json
+    assert 0 < sichuan["numberMatched"] < everywhere["numberMatched"]
+    for r in sichuan["results"]:
+        assert r["type"] != "company" and 97 <= r["lon"] <= 109 and 26 <= r["lat"] <= 35
+    assert "DEP-JIAJIKA" in {r["code"] for r in sichuan["results"]}
+    bad = client.get("/api/v1/search?q=锂&bbox=97,26,109")
+    assert bad.status_code == 400 and "bbox" in bad.json["description"]
+    page = client.get("/search?q=锂&bbox=97,26,109,35&lang=zh").get_data(as_text=True)
+    assert 'id="gp-area-chip"' in page and "仅限所搜索的区域" in page and 'name="bbox" value="97,26,109,35"' in page

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from geoplatform.approvals import service, statistics
@@ -21,7 +22,8 @@ from web import context
 from web.access import current_account, require_role
 from web.board import BOARD_PARAMETERS, board_rows
 from web.floor import check_code
-from web.i18n import code_label, label, t
+from web.i18n import code_label, label
+from web.messages import GROUPS
 from web.timeline import TIMETABLE_COLOURS
 
 bp = Blueprint("approvals_pages", __name__)
@@ -104,7 +106,9 @@ def _charts(summary: dict[str, Any]) -> dict[str, list[tuple[str, Any, str | Non
     """Rows (label, value, colour) for the dashboard's bar charts, labels in the current language."""
     green, normal = "#2e7d32", "#1565c0"
     return {
-        "timetable": [(t("tt_" + k), v, TIMETABLE_COLOURS[k]) for k, v in summary["by_timetable"].items()],
+        "timetable": [
+            (str(GROUPS["timetable"][k]), v, TIMETABLE_COLOURS[k]) for k, v in summary["by_timetable"].items()
+        ],
         "status": [(code_label("approval_status", k), v, None) for k, v in summary["by_status"].items()],
         "kind": [(code_label("approval_kind", k), v, None) for k, v in summary["by_kind"].items()],
         "country": [(code_label("country", k), v, None) for k, v in summary["by_country"].items()],
@@ -146,7 +150,7 @@ def _apply(code: str, action: Any) -> Response:
     """Run a service call for a form; show the outcome on the project page either way."""
     try:
         action()
-        flash(t("saved"), "ok")
+        flash(_("Saved."), "ok")
     except GeoplatformError as error:
         flash(error.description, "error")
     return _back(code)

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from layers.registry import Layer
 from web import context
 from web.floor import RECORD_PAGES, published_layers
-from web.i18n import current_language, label, t
+from web.i18n import current_language, label
+from web.messages import GROUPS
 from web.timeline import TIMETABLE_COLOURS
 
 CATALOGUE = ("deposits", "deposit_footprints", "projects", "approvals")
@@ -31,22 +34,23 @@ class PanelFilter:
     """One control of the filter panel: its URL parameter, which layers it narrows, its choices."""
 
     name: str
-    title: str
+    title: Any
+    """Its label, a lazy gettext string (translated when shown)."""
     layers: tuple[str, ...]
     codelist: str | None = None
     boolean: bool = False
 
 
 PANEL = (
-    PanelFilter("commodity", "commodities", CATALOGUE, codelist="commodity"),
-    PanelFilter("status", "deposit_status", DEPOSIT_LAYERS, codelist="development_status"),
-    PanelFilter("size_class", "size_class", DEPOSIT_LAYERS, codelist="size_class"),
-    PanelFilter("stage", "project_stage", PROJECT_LAYERS, codelist="project_stage"),
-    PanelFilter("country", "country", CATALOGUE),
-    PanelFilter("region", "province", CATALOGUE),
-    PanelFilter("abroad", "at_home_abroad", CATALOGUE),
-    PanelFilter("green_channel", "green_channel", PROJECT_LAYERS, boolean=True),
-    PanelFilter("chinese_stake", "chinese_stake", CATALOGUE, boolean=True),
+    PanelFilter("commodity", lazy_gettext("Commodities"), CATALOGUE, codelist="commodity"),
+    PanelFilter("status", lazy_gettext("Deposit status"), DEPOSIT_LAYERS, codelist="development_status"),
+    PanelFilter("size_class", lazy_gettext("Size class"), DEPOSIT_LAYERS, codelist="size_class"),
+    PanelFilter("stage", lazy_gettext("Project stage"), PROJECT_LAYERS, codelist="project_stage"),
+    PanelFilter("country", lazy_gettext("Country"), CATALOGUE),
+    PanelFilter("region", lazy_gettext("Province"), CATALOGUE),
+    PanelFilter("abroad", lazy_gettext("At home / abroad"), CATALOGUE),
+    PanelFilter("green_channel", lazy_gettext("Green channel"), PROJECT_LAYERS, boolean=True),
+    PanelFilter("chinese_stake", lazy_gettext("Chinese stake"), CATALOGUE, boolean=True),
 )
 PANEL_NAMES = tuple(f.name for f in PANEL)
 
@@ -130,27 +134,27 @@ def labels() -> dict[str, Any]:
     found["admin_region"] = {
         code: label(row) for code, row in lists["admin_region"].items() if row["level"] == "province"
     }
-    found["timetable"] = {state: t("tt_" + state) for state in TIMETABLE_COLOURS}
+    found["timetable"] = {state: str(GROUPS["timetable"][state]) for state in TIMETABLE_COLOURS}
     found.update(
         nameProperty="name_zh" if current_language() == "zh" else "name_en",
-        commoditiesTitle=t("commodities"),
-        statusTitle=t("status"),
-        stageTitle=t("project_stage"),
-        sizeTitle=t("size_class"),
-        timetableTitle=t("timetable"),
-        nextDueTitle=t("next_deadline"),
-        countryTitle=t("country"),
-        regionTitle=t("region"),
-        chineseStakeTitle=t("chinese_stake"),
-        greenChannelTitle=t("green_channel"),
-        yes=t("yes"),
-        detailsTitle=t("details"),
-        zoomIn=t("zoom_in"),
-        clusterOf=t("cluster_of"),
-        matched=t("matched"),
-        unknownCount=t("count_unknown"),
-        noMatches=t("no_matches"),
-        loading=t("loading"),
+        commoditiesTitle=_("Commodities"),
+        statusTitle=_("Development status"),
+        stageTitle=_("Project stage"),
+        sizeTitle=_("Size class"),
+        timetableTitle=_("Timetable"),
+        nextDueTitle=_("Next deadline"),
+        countryTitle=_("Country"),
+        regionTitle=_("Region"),
+        chineseStakeTitle=_("Chinese stake"),
+        greenChannelTitle=_("Green channel"),
+        yes=_("yes"),
+        detailsTitle=_("Details"),
+        zoomIn=_("Zoom in here"),
+        clusterOf=_("%(n)s records here"),
+        matched=_("matching"),
+        unknownCount=_("count unknown"),
+        noMatches=_("Nothing matches these filters; try fewer."),
+        loading=_("Loading…"),
         lang=current_language(),
     )
     return found
@@ -182,13 +186,13 @@ def legend() -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(title, shape, [(colour, label)]) per symbolised layer, in the current language."""
     names = labels()
     commodities = [(colour, names["commodity"].get(code, code)) for code, colour in COMMODITY_COLOURS.items()]
-    commodities.append((GREY, t("other")))
+    commodities.append((GREY, _("Other")))
     stages = [(STAGE_COLOURS.get(c, "#616161"), names["project_stage"].get(c, c)) for c in _codes("project_stage")]
-    states = [(colour, t("tt_" + state)) for state, colour in TIMETABLE_COLOURS.items()]
+    states = [(colour, str(GROUPS["timetable"][state])) for state, colour in TIMETABLE_COLOURS.items()]
     return [
-        (t("deposits") + " · " + t("by_primary_commodity"), "circle", commodities),
-        (t("projects") + " · " + t("project_stage"), "square", stages),
-        (t("approval_layer") + " · " + t("timetable"), "diamond", states),
+        (_("Deposits") + " · " + _("by primary commodity"), "circle", commodities),
+        (_("Projects") + " · " + _("Project stage"), "square", stages),
+        (_("Approval timetable") + " · " + _("Timetable"), "diamond", states),
     ]
 
 
@@ -212,8 +216,8 @@ def config(initial: dict[str, str]) -> dict[str, Any]:
         "sizeRadius": SIZE_RADIUS,
         "basemap": url_for("api.basemap"),
         "onlineTiles": online,
-        "titles": {"offline": t("basemap_offline"), "online": t("basemap_online")},
-        "choroplethTitle": t("choropleth"),
+        "titles": {"offline": _("Offline basemap"), "online": _("Online basemap")},
+        "choroplethTitle": _("Choropleth"),
     }
 
 
@@ -223,9 +227,9 @@ def choices(filters: dict[str, str], countries: list[str]) -> list[dict[str, Any
     found = []
     for f in PANEL:
         if f.boolean:
-            options = [("true", t("yes")), ("false", t("no"))]
+            options = [("true", _("yes")), ("false", _("no"))]
         elif f.name == "abroad":
-            options = [("false", t("at_home")), ("true", t("abroad"))]
+            options = [("false", _("In China")), ("true", _("Abroad"))]
         elif f.name == "country":
             options = [(code, names["country"].get(code, code)) for code in countries]
         elif f.name == "region":
@@ -233,5 +237,5 @@ def choices(filters: dict[str, str], countries: list[str]) -> list[dict[str, Any
         else:
             codes = _codes(f.codelist or "", strategic_only=f.name == "commodity")
             options = [(code, names[f.codelist or ""].get(code, code)) for code in codes]
-        found.append({"name": f.name, "title": t(f.title), "options": options, "value": filters.get(f.name, "")})
+        found.append({"name": f.name, "title": str(f.title), "options": options, "value": filters.get(f.name, "")})
     return found

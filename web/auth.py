@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -16,7 +17,6 @@ from geoplatform.errors import AuthenticationRequired
 from geoplatform.users import authenticate, get_account
 from web import context
 from web.access import SessionUser, api_basic_request, current_account
-from web.i18n import t
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -79,7 +79,7 @@ def login() -> Any:
             return redirect(safe_next(request.args.get("next", "")))
         failed = True
     status = 401 if failed else 200
-    return render_template("login.html", form=form, error=t("login_failed") if failed else None), status
+    return render_template("login.html", form=form, error=_("Wrong user name or password.") if failed else None), status
 
 
 @bp.route("/logout", methods=["POST"])

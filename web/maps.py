@@ -98,13 +98,16 @@ def add_feature_layer(
     ).add_to(fmap)
 
 
-def render_parts(fmap: folium.Map) -> dict[str, str]:
-    """The map's head, body and script, to place inside a geoplatform page template."""
+def render_parts(fmap: folium.Map, *calls: str) -> dict[str, str]:
+    """The map's head, body and script, to place inside a geoplatform page template; each of ``calls``
+    names a function of ``static/js/map.js`` to call with the map (``searchArea``)."""
     root = fmap.get_root()
     root.render()
-    # After render, so that the call follows the script that creates the map.
+    # After render, so that the calls follow the script that creates the map.
     basemap_url = json.dumps(url_for("api.basemap"))
     root.script.add_child(Element(f"geoplatform.addBasemap({fmap.get_name()}, {basemap_url});"))
+    for call in calls:
+        root.script.add_child(Element(f"geoplatform.{call}({fmap.get_name()});"))
     return {
         "map_header": root.header.render(),
         "map_html": root.html.render(),

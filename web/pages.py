@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import folium
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 
 from geoplatform.approvals import service
 from geoplatform.catalogue import company_record, countries_in_use, deposit_record, history, project_record
@@ -16,7 +17,8 @@ from layers.query import parse_items_query
 from layers.registry import DEPOSITS, PROJECTS
 from web import atlas, context, maps, timeline
 from web.floor import RECORD_PAGES, check_code, check_company_key
-from web.i18n import label, record_name, t
+from web.i18n import label, record_name
+from web.messages import GROUPS
 from web.searching import parse_search, run_search
 from web.timeline import TIMETABLE_COLOURS, allowed_next
 
@@ -72,7 +74,7 @@ FACET_LISTS = {
 
 def _facet_label(facet: str, code: str) -> str:
     if facet == "type":
-        return t("type_" + code)
+        return str(GROUPS["record_type"][code])
     if facet == "status":
         lists = context.codelists()
         row = lists["development_status"].get(code) or lists["project_stage"].get(code)
@@ -98,12 +100,12 @@ def search_page() -> tuple[str, int] | str:
         return render_template("search.html", answer=None, args=args, error=problem.description), 400
     answer = run_search(query)
     facets = [
-        (name, t("facet_" + name), [(code, _facet_label(name, code), n) for code, n in values.items()][:12])
+        (name, str(GROUPS["facet"][name]), [(code, _facet_label(name, code), n) for code, n in values.items()][:12])
         for name, values in answer["facets"].items()
         if values
     ]
     chosen = {name: args[name] for name in ("type", "commodity", "country", "province", "status") if args.get(name)}
-    map_parts = _results_map(answer["results"])
+    map_parts = _results_map(answer["results"], "searchArea")
     return render_template(
         "search.html",
         answer=answer,
@@ -117,7 +119,7 @@ def search_page() -> tuple[str, int] | str:
     )
 
 
-def _results_map(results: list[dict[str, Any]]) -> dict[str, str]:
+def _results_map(results: list[dict[str, Any]], *calls: str) -> dict[str, str]:
     """The page of results on a small map (deposits and projects), framed on them, popups as on the map."""
     fmap = maps.base_map(zoom=2)
     labels = atlas.labels()
@@ -143,7 +145,7 @@ def _results_map(results: list[dict[str, Any]]) -> dict[str, str]:
         maps.add_feature_layer(
             fmap,
             {"type": "FeatureCollection", "features": features},
-            name=t(kind + "s"),
+            name={"deposit": _("Deposits"), "project": _("Projects")}[kind],
             status_property="status",
             status_list=status_list,
             page_prefix=RECORD_PAGES[kind + "s"],
@@ -154,7 +156,7 @@ def _results_map(results: list[dict[str, Any]]) -> dict[str, str]:
     if shown:
         lons, lats = [p[0] for p in shown], [p[1] for p in shown]
         fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=7, padding=(20, 20))
-    return maps.render_parts(fmap)
+    return maps.render_parts(fmap, *calls)
 
 
 def query_value(query: Any, name: str) -> str:

@@ -8,11 +8,13 @@ from typing import Any
 from geoplatform.errors import InvalidParameter
 from geoplatform.search import KINDS, MAX_LIMIT, SearchQuery, check_text, ensure_search_terms, search
 from geoplatform.vocabulary import ValueProblem, Vocabulary
-from layers.query import parse_int
+from layers.query import parse_bbox, parse_int
 from web import context
 from web.floor import RECORD_PAGES
 
-PARAMETERS = frozenset({"q", "type", "commodity", "country", "province", "status", "limit", "offset", "lang", "f"})
+PARAMETERS = frozenset(
+    {"q", "type", "commodity", "country", "province", "status", "bbox", "limit", "offset", "lang", "f"}
+)
 
 
 def _status(vocabulary: Vocabulary, raw: str) -> str:
@@ -54,6 +56,10 @@ def parse_search(args: Mapping[str, str], vocabulary: Vocabulary, default_limit:
         province = vocabulary.region(args["province"])
     if args.get("status", "").strip():
         status = _status(vocabulary, args["status"])
+    bbox = None
+    if args.get("bbox", "").strip():
+        box = parse_bbox(args["bbox"])
+        bbox = (box.minx, box.miny, box.maxx, box.maxy)
     return SearchQuery(
         text=check_text(args.get("q")),
         kinds=kinds,
@@ -61,6 +67,7 @@ def parse_search(args: Mapping[str, str], vocabulary: Vocabulary, default_limit:
         country=country,
         province=province,
         status=status,
+        bbox=bbox,
         limit=parse_int(args.get("limit"), "limit", default_limit, 1, MAX_LIMIT),
         offset=parse_int(args.get("offset"), "offset", 0, 0, 100_000),
     )

@@ -1,6 +1,6 @@
 -- One search (geoplatform/search.py): the page of ranked results and the facets of every match.
 -- Bound: q, q_prefix, commodities, place_country, place_province, kinds, f_commodity, f_country,
--- f_province, f_status, limit, offset. Rows with facet IS NULL are results, in rank order.
+-- f_province, f_status, f_west, f_south, f_east, f_north (the area searched), limit, offset. Rows with facet IS NULL are results, in rank order.
 WITH matched AS (
     -- Each way of matching is its own branch with one indexable condition (the tokens by GIN; a
     -- branch whose value is NULL or empty is planned away), so no branch scans the table.
@@ -62,6 +62,9 @@ filtered AS (
       AND (CAST(:f_country AS text) IS NULL OR country_code = CAST(:f_country AS text))
       AND (CAST(:f_province AS text) IS NULL OR left(region_code, 2) = left(CAST(:f_province AS text), 2))
       AND (CAST(:f_status AS text) IS NULL OR status = CAST(:f_status AS text))
+      AND (CAST(:f_west AS float8) IS NULL
+           OR (lon BETWEEN CAST(:f_west AS float8) AND CAST(:f_east AS float8)
+               AND lat BETWEEN CAST(:f_south AS float8) AND CAST(:f_north AS float8)))
 ),
 scored AS (
     SELECT f.*,

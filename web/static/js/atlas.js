@@ -314,6 +314,11 @@ map.on("overlayadd overlayremove", (event) => {
   updateBusy();
 });
 map.on("moveend", writeUrl);
+// "Search this area" searches what the map shows.
+const areaBox = document.getElementById("area-search-bbox");
+const keepArea = () => { areaBox.value = G.areaOf(map); };
+map.on("moveend", keepArea);
+keepArea();
 
 // ---- popups ---------------------------------------------------------------------------------
 
@@ -364,7 +369,7 @@ function clusterClick(entry, hit) {
       return;
     }
     const list = G.el("div", null, "gp-popup");
-    list.appendChild(G.el("strong", L_.clusterOf.replace("{n}", numbers.format(hit.item.props.count)), "gp-popup-title"));
+    list.appendChild(G.el("strong", L_.clusterOf.replace("%(n)s", numbers.format(hit.item.props.count)), "gp-popup-title"));
     const ul = G.el("ul", null, "gp-popup-list");
     for (const feature of features) {
       const li = G.el("li");

@@ -119,5 +119,24 @@
     layer.bindPopup(function () { return popupContent(feature.properties || {}, feature.id, options); });
   }
 
-  global.geoplatform = {addBasemap: addBasemap, bindPopup: bindPopup, popupContent: popupContent, el: el};
+  // "Search this area": the same search again, narrowed to what the map shows (bbox, degrees).
+  function areaOf(map) {
+    var b = map.getBounds();
+    return [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90), Math.min(b.getEast(), 180),
+            Math.min(b.getNorth(), 90)].map(function (v) { return v.toFixed(4); }).join(",");
+  }
+
+  function searchArea(map) {
+    var button = document.getElementById("gp-search-area");
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      var params = new URLSearchParams(location.search);
+      params.set("bbox", areaOf(map));
+      params.delete("offset");
+      location.search = params.toString();
+    });
+  }
+
+  global.geoplatform = {addBasemap: addBasemap, bindPopup: bindPopup, popupContent: popupContent, el: el,
+                        searchArea: searchArea, areaOf: areaOf};
 })(window);
