@@ -13,8 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, func, literal, select
 
-from geoplatform.models import Deposit, DepositCommodity, Project, project_commodity
-from layers.counts import current_version
+from geoplatform.models import Deposit, DepositCommodity, Project, data_version, project_commodity
 
 HOME = "CN"
 
@@ -49,7 +48,7 @@ def _count(conn: Connection, statement: Select) -> dict[str, int]:
 
 def catalogue_statistics(conn: Connection) -> dict[str, Any]:
     """The catalogue's counts at the current data version (computed once per version)."""
-    version = current_version(conn)
+    version = conn.execute(select(data_version.c.version).where(data_version.c.id == 1)).scalar_one()
     key = (str(conn.engine.url), version)
     with _lock:
         if key in _cache:

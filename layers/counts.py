@@ -80,6 +80,8 @@ def cached_count(
     budget_ms: int,
 ) -> int | None:
     """The exact count for ``key`` at ``version``: from the cache, else counted within the budget."""
+    if budget_ms <= 0:
+        return None  # not counted, which is not "too slow to count": nothing to keep
     # The version numbers of two databases are unrelated: the database is part of the key.
     versioned = (conn.engine.url, version, key)
     found = COUNTS.get(versioned)
