@@ -58,7 +58,7 @@ def parse_basemap_query(args: dict[str, str]) -> BasemapQuery:
     band = band_for_zoom(int(raw))
     bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
     if band != "low" and bbox is None:
-        raise InvalidParameter("Parameter 'bbox' is required from zoom 4 on (the detailed bands are cut to the view).")
+        raise InvalidParameter("Parameter 'bbox' is required from zoom 5 on (the detailed bands are cut to the view).")
     return BasemapQuery(band, bbox if band != "low" else None)
 
 

@@ -36,8 +36,10 @@ PART_VERTICES = 256
 """Largest part left by the subdivision: a point-in-polygon test of a few microseconds, few enough rows."""
 BANDS = (("high", 0.002), ("mid", 0.01), ("low", 0.05))
 """Display copies: (band, simplification tolerance in degrees), each simplified from the one before."""
-BAND_ZOOMS = {"low": (0, 3), "mid": (4, 6), "high": (7, 24)}
-"""Web-map zoom levels each band is drawn at: its tolerance is about a pixel there."""
+BAND_ZOOMS = {"low": (0, 4), "mid": (5, 6), "high": (7, 24)}
+"""Web-map zoom levels each band is drawn at: its tolerance is at most about a pixel there (0.05° is
+0.6 of a pixel at zoom 4, where the mid band cut to the view weighed 4.9 MB against the whole world's
+1.7 MB in the low band, measured with bench/bench_map.py)."""
 
 Progress = Callable[[str], None]
 

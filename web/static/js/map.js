@@ -26,7 +26,7 @@
     maritime: function () { return {color: "#8d6e63", weight: 1.5, fill: false}; }
   };
 
-  function bandOf(zoom) { return zoom <= 3 ? "low" : zoom <= 6 ? "mid" : "high"; }
+  function bandOf(zoom) { return zoom <= 4 ? "low" : zoom <= 6 ? "mid" : "high"; }  // BAND_ZOOMS
 
   // addBasemap returns a handle whose restyle(fill) recolours the drawn boundaries: fill(properties)
   // returns a style to lay over the default one (the map's choropleths), or null to keep it.
