@@ -333,3 +333,27 @@ def test_search_this_area_from_the_map_and_from_the_results(offline_page, live_s
     page.wait_for_url("**bbox=**")
     assert page.locator("#gp-area-chip").is_visible()
     assert blocked == [] and errors == []
+
+
+def test_the_map_fits_a_tablet_and_its_controls_work_from_the_keyboard(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="zh-CN", viewport={"width": 768, "height": 1024}, has_touch=True)
+    page = context.new_page()
+    blocked = only_loopback(page, live_server.url)
+    page.goto(live_server.url + "/?lang=zh")
+    page.wait_for_function(ATLAS_IDLE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 768, "nothing sticks out sideways on a tablet"
+    atlas = page.locator("#atlas").bounding_box()
+    assert atlas["height"] > 500 and atlas["width"] == 768
+    # The filter panel from the keyboard: focus the commodity list, choose with the arrow keys.
+    page.focus("select[name=commodity]")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("new URLSearchParams(location.search).has('commodity')")
+    page.wait_for_function(ATLAS_IDLE)
+    # The layer control from the keyboard: Tab reaches its check boxes, Space toggles one.
+    page.focus(".leaflet-control-layers-overlays input")
+    page.keyboard.press("Space")
+    page.wait_for_function("!location.hash.includes('layers=deposits')")
+    screenshot(page, "map-tablet")
+    assert blocked == []
+    context.close()

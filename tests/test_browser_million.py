@@ -88,8 +88,8 @@ def test_a_million_deposits_are_drawn_as_clusters_and_the_map_keeps_answering_wh
 
     # The map keeps answering while tiles load: a zoom asked for mid-load is applied at once, and the
     # tiles of the abandoned view never reach the canvas.
-    page.evaluate("geoplatformAtlas.map.setView([30, 110], 5, {animate: false})")
-    page.evaluate("geoplatformAtlas.map.setView([24, 113], 6, {animate: false})")
+    page.evaluate("() => { geoplatformAtlas.map.setView([30, 110], 5, {animate: false}); }")
+    page.evaluate("() => { geoplatformAtlas.map.setView([24, 113], 6, {animate: false}); }")
     assert page.evaluate("geoplatformAtlas.map.getZoom()") == 6
     page.wait_for_function(ATLAS_IDLE, timeout=120_000)
     # Tiles of the zoom left behind stay on screen until the new zoom's are in, then go.

@@ -184,10 +184,12 @@ const TileCanvas = L.GridLayer.extend({
     this.entry = entry;
     this.query = filtersFor(entry);
     this.painted = new Map();
+    // What each tile painted, by its canvas: the copies of one tile on either side of the antimeridian
+    // are two canvases, and a tile is known by the canvas Leaflet unloads (its event's coordinates are
+    // not wrapped, those the tile was drawn for are).
     this.on("tileunload", (event) => {
       if (event.tile.abort) { event.tile.abort.abort(); }
-      const key = tileKey(event.coords);
-      if (this.painted.get(key) && this.painted.get(key).canvas === event.tile) { this.painted.delete(key); }
+      this.painted.delete(event.tile);
     });
   },
   setQuery(query) {
@@ -211,7 +213,10 @@ const TileCanvas = L.GridLayer.extend({
         return response.arrayBuffer();
       })
       .then((buffer) => {
-        this.painted.set(tileKey(coords), {canvas, items: paintTile(this.entry, canvas, buffer), coords});
+        // A tile removed while its body was read is gone: keeping what it painted would leave ghost
+        // symbols for the hit-test (and the memory) long after the view moved on.
+        if (controller.signal.aborted) { return; }
+        this.painted.set(canvas, {canvas, items: paintTile(this.entry, canvas, buffer), coords});
         done(null, canvas);
       })
       .catch((error) => { if (error.name !== "AbortError") { done(error, canvas); } });
@@ -225,8 +230,9 @@ const TileCanvas = L.GridLayer.extend({
     const tx = Math.floor(p.x / TILE), ty = Math.floor(p.y / TILE);
     const found = [];
     // A symbol near a tile's edge is painted in its neighbour too (the tile buffer): look at both.
+    const byKey = new Map([...this.painted.values()].filter((t) => t.coords.z === zoom).map((t) => [tileKey(t.coords), t]));
     for (const [dx, dy] of [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]]) {
-      const tile = this.painted.get(tileKey({x: (((tx + dx) % n) + n) % n, y: ty + dy, z: zoom}));
+      const tile = byKey.get(tileKey({x: (((tx + dx) % n) + n) % n, y: ty + dy, z: zoom}));
       if (!tile) { continue; }
       const x = p.x - (tx + dx) * TILE, y = p.y - (ty + dy) * TILE;
       for (let i = tile.items.length - 1; i >= 0; i--) {
