@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
@@ -127,7 +127,14 @@ def _codes(name: str, strategic_only: bool = False) -> list[str]:
 
 
 def labels() -> dict[str, Any]:
-    """Codelist labels and popup titles in the current language, for the browser."""
+    """Codelist labels and popup titles in the current language, for the browser (built once per
+    request: the legend, the panel and the page's configuration all read them)."""
+    if "atlas_labels" not in g:
+        g.atlas_labels = _labels()
+    return g.atlas_labels
+
+
+def _labels() -> dict[str, Any]:
     lists = context.codelists()
     wanted = ("commodity", "development_status", "project_stage", "country", "size_class")
     found: dict[str, Any] = {name: {code: label(row) for code, row in lists[name].items()} for name in wanted}
