@@ -71,8 +71,72 @@ def stop() -> None:
 
 @db.command()
 def status() -> None:
-    """Say whether the embedded cluster exists and runs."""
-    click.echo(_cluster().status())
+    """Say whether the database runs, and warn when the holiday calendar does not cover the next year."""
+    settings = _settings()
+    if not settings.database_url:
+        state = _cluster().status()
+        click.echo(state)
+        if not state.startswith("running"):
+            return
+    _calendar_warning(settings)
+
+
+def _calendar_warning(settings) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from geoplatform.approvals.calendar_file import calendar_coverage
+    from geoplatform.database import create_db_engine, resolve_database_url
+
+    engine = create_db_engine(resolve_database_url(settings))
+    try:
+        with engine.connect() as conn:
+            cover = calendar_coverage(conn)
+    except SQLAlchemyError as exc:
+        click.echo(f"holiday calendar: not readable ({type(exc).__name__}); run 'geoplatform db migrate'")
+        return
+    finally:
+        engine.dispose()
+    click.echo(("" if cover.sufficient else "warning: ") + cover.message())
+
+
+# -- calendar --------------------------------------------------------------------------------------
+@main.group()
+def calendar() -> None:
+    """China's holiday calendar, which working-day and calendar-day deadlines follow."""
+
+
+@calendar.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--user", "username", default="cli", show_default=True, help="Recorded with the import.")
+def calendar_import(file: Path, username: str) -> None:
+    """Load the State Council's holidays for one or more years (CSV or XLSX: day, kind, name_zh[, name_en]).
+
+    The years in FILE replace those years' days; nothing is written if a row is wrong."""
+    from geoplatform.approvals.calendar_file import import_calendar
+    from geoplatform.database import open_database
+
+    engine = open_database(_settings(), progress=click.echo)
+    try:
+        done = import_calendar(engine, file, username)
+    finally:
+        engine.dispose()
+    years = ", ".join(str(year) for year in done.years)
+    click.echo(f"holiday calendar {years}: {done.days} days loaded ({done.replaced} replaced)")
+
+
+@calendar.command("status")
+def calendar_status() -> None:
+    """Which years the calendar covers, with a warning when the next twelve months are not covered."""
+    from geoplatform.approvals.calendar_file import calendar_coverage
+    from geoplatform.database import open_database
+
+    engine = open_database(_settings(), progress=click.echo)
+    try:
+        with engine.connect() as conn:
+            cover = calendar_coverage(conn)
+    finally:
+        engine.dispose()
+    click.echo(("" if cover.sufficient else "warning: ") + cover.message())
 
 
 # -- boundaries ------------------------------------------------------------------------------------

@@ -79,7 +79,11 @@ def sync_codelists(engine: Engine) -> None:
         days = [_typed(holiday_calendar, row) for row in read_calendar_file("cn_public_holidays")]
         for row in days:
             row["day"] = dt.date.fromisoformat(row["day"])
-        _upsert(conn, holiday_calendar, days, ["day"])
+        # A year an admin loaded from the State Council's notice is theirs: the shipped file keeps off it.
+        from geoplatform.approvals.calendar_file import imported_years
+
+        theirs = imported_years(conn)
+        _upsert(conn, holiday_calendar, [row for row in days if row["day"].year not in theirs], ["day"])
     load_codelists.cache_clear()
     from geoplatform.vocabulary import load_vocabulary
 

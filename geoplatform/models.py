@@ -497,6 +497,19 @@ holiday_calendar = Table(
     Column("name_en", Text, nullable=False),
     CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),
 )
+calendar_import = Table(
+    "calendar_import",
+    Base.metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("username", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("years", ARRAY(Integer), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("replaced", Integer, nullable=False),
+)
+"""Each holiday-calendar year an admin loaded (``geoplatform calendar import``): who, when, which file."""
 
 timetable_state = Table("timetable_state", Base.metadata, *_codelist_columns())
 """The timetable states of an approval item (``geoplatform.approvals.timetable``), worst first by

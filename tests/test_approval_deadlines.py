@@ -46,9 +46,32 @@ def test_spring_festival_2026_with_both_make_up_saturdays(calendar: WorkCalendar
     assert calendar.due_date(D(2026, 2, 12), 10, "working") == D(2026, 3, 4)
 
 
-def test_calendar_day_limits_ignore_holidays(calendar: WorkCalendar) -> None:
-    assert calendar.due_date(D(2025, 9, 24), 60, "calendar") == D(2025, 11, 23)
+def test_calendar_day_limits_count_every_day_and_a_sunday_end_moves_to_monday(calendar: WorkCalendar) -> None:
+    # 60 days from 2025-09-24 end on Sunday 2025-11-23, a weekly rest day: 民法典 art. 203 moves it to Monday.
+    assert calendar.due_date(D(2025, 9, 24), 60, "calendar") == D(2025, 11, 24)
+    assert calendar.due_date(D(2025, 9, 24), 59, "calendar") == D(2025, 11, 24)  # Saturday → Monday
+    assert calendar.due_date(D(2025, 9, 24), 57, "calendar") == D(2025, 11, 20)  # a Thursday stays
     assert calendar.due_date(D(2025, 9, 24), 0, "calendar") == D(2025, 9, 24)
+
+
+def test_an_eia_report_accepted_on_6_august_2026_is_due_after_the_national_day_holiday(
+    calendar: WorkCalendar,
+) -> None:
+    # 60 calendar days end on Monday 2026-10-05, inside the National Day holiday (Oct 1-7): 民法典 art. 203
+    # ends the limit on the day after the holiday, Thursday 2026-10-08.
+    assert calendar.due_date(D(2026, 8, 6), 60, "calendar") == D(2026, 10, 8)
+
+
+def test_a_calendar_day_limit_ending_in_the_spring_festival_ends_after_it(calendar: WorkCalendar) -> None:
+    # 60 days from 2025-12-17 end on 2026-02-15, the first day of the Spring Festival holiday (Feb 15-23).
+    assert calendar.due_date(D(2025, 12, 17), 60, "calendar") == D(2026, 2, 24)
+    # 30 days from 2025-01-01 end on 2025-01-31, inside the 2025 holiday (Jan 28 - Feb 4).
+    assert calendar.due_date(D(2025, 1, 1), 30, "calendar") == D(2025, 2, 5)
+
+
+def test_a_calendar_day_limit_ending_on_a_make_up_saturday_stays_there(calendar: WorkCalendar) -> None:
+    # Saturday 2026-02-28 is a make-up working day (调休上班), not a rest day.
+    assert calendar.due_date(D(2026, 1, 29), 30, "calendar") == D(2026, 2, 28)
 
 
 def test_paused_days_do_not_count(calendar: WorkCalendar) -> None:
@@ -84,9 +107,10 @@ def test_a_pause_is_excluded_from_overrun(calendar: WorkCalendar) -> None:
         today=today,
     )
     assert with_pause.paused_days == 53
-    assert with_pause.statutory_due == D(2025, 8, 24)
+    # 30 counted days end on Sunday 2025-08-24, a rest day: the limit ends on Monday (民法典 art. 203).
+    assert with_pause.statutory_due == D(2025, 8, 25)
     state = timetable("under_review", with_pause, None, today, paused_now=False)
-    assert (state.state, state.days) == ("due_soon", 9)
+    assert (state.state, state.days) == ("due_soon", 10)
 
 
 def test_timetable_states(calendar: WorkCalendar) -> None:

@@ -155,14 +155,14 @@ def test_target_changes_need_a_typed_reason_and_green_targets_need_the_green_cha
         code,
         "eia_report",
         target_on=dt.date(2025, 8, 1),
-        reason="extension",
+        reason="expert_review",
         expected_version=3,
         actor="e",
         comment="专家评审",
     )
     assert version == 4
     row = item(fresh_engine, code, "eia_report")
-    assert (row["target_on"], row["target_reason"]) == (dt.date(2025, 8, 1), "extension")
+    assert (row["target_on"], row["target_reason"]) == (dt.date(2025, 8, 1), "expert_review")
     assert events(fresh_engine, code, "eia_report")[-1]["action"] == "target"
     green = new_project(fresh_engine, green=True)
     service.record_change(fresh_engine, green, "eia_report", service.Change("submitted", dt.date(2025, 5, 6), 1), "e")

@@ -61,7 +61,8 @@ def test_editor_records_an_event_and_a_stale_version_gets_409(write_app, fresh_e
     assert fresh.status_code == 201
     items = {i["kind"]: i for i in client.get(f"/api/v1/projects/{code}/approvals").json["items"]}
     assert items["eia_report"]["status"] == "accepted"
-    assert items["eia_report"]["effective_due_on"] == "2025-05-04"  # 60 calendar days
+    # 60 calendar days end on 2025-05-04, inside the Labour Day holiday (May 1-5): due the day after it.
+    assert items["eia_report"]["effective_due_on"] == "2025-05-06"
 
 
 @pytest.mark.parametrize(

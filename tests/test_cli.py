@@ -55,7 +55,7 @@ def test_db_url_hides_the_password_unless_asked(fresh_url: URL, tmp_path: Path) 
 
 
 def test_db_commands_explain_that_an_external_database_has_no_embedded_cluster(fresh_url: URL) -> None:
-    result = CliRunner().invoke(main, ["db", "status"], env={"GEOPLATFORM_DATABASE_URL": url_of(fresh_url)})
+    result = CliRunner().invoke(main, ["db", "stop"], env={"GEOPLATFORM_DATABASE_URL": url_of(fresh_url)})
     assert result.exit_code != 0
     assert "no embedded cluster" in result.output
 

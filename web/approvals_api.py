@@ -200,3 +200,18 @@ def approvals() -> Response:
     if request.args.get("format") == "csv":
         return board_csv(rows)
     return _json({"numberReturned": len(rows), "items": [_pick(r, BOARD_FIELDS) for r in rows]})
+
+
+@bp.get("/calendar")
+def calendar() -> Response:
+    """The holiday calendar's reach: first and last day known, and the years of the next twelve months
+    that are missing (then working-day and calendar-day deadlines there ignore public holidays)."""
+    cover = service.calendar_coverage(context.engine())
+    return _json(
+        {
+            "first_day": cover.first_day,
+            "last_day": cover.last_day,
+            "missing_years": cover.missing_years,
+            "sufficient": cover.sufficient,
+        }
+    )

@@ -45,6 +45,7 @@ def board() -> str:
         countries=service.countries(context.engine()),
         csv_url=url_for("approvals_api.approvals") + "?" + urlencode({**filters, "format": "csv"}),
         colours=TIMETABLE_COLOURS,
+        calendar=service.calendar_coverage(context.engine()),
     )
 
 

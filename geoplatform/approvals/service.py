@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from geoplatform.approvals import workflow
 from geoplatform.approvals.calendar import Period, load_calendar
+from geoplatform.approvals.calendar_file import Coverage, coverage
 from geoplatform.approvals.timetable import SEVERITY, clock, timetable
 from geoplatform.errors import Conflict, InvalidParameter, NotFound
 from geoplatform.models import (
@@ -242,7 +243,7 @@ def _transition_values(
         due = None if limit is None else calendar.due_date(day, limit, kind_row["day_kind"])
         values.update(accepted_on=day, statutory_due_on=due, target_on=due, target_reason="statutory" if due else None)
         if change.target_on is not None:
-            values.update(_target_values(conn, change.target_on, change.target_reason, day, green_channel))
+            values.update(_target_values(conn, change.target_on, change.target_reason, day, green_channel, kind_row))
     elif new in workflow.DECIDED:
         if submitted is None or day < submitted:
             raise InvalidParameter("A decision cannot come before submission (event_date < submitted_on).")
@@ -258,7 +259,12 @@ def _transition_values(
 
 
 def _target_values(
-    conn: Connection, target_on: dt.date, reason: str | None, accepted_on: dt.date | None, green_channel: bool
+    conn: Connection,
+    target_on: dt.date,
+    reason: str | None,
+    accepted_on: dt.date | None,
+    green_channel: bool,
+    kind_row: Any,
 ) -> dict[str, Any]:
     if not reason:
         raise InvalidParameter("A change of target date needs a reason (target_reason).")
@@ -269,7 +275,27 @@ def _target_values(
         raise InvalidParameter("Only green-channel projects can carry a green-channel target.")
     if accepted_on is not None and target_on < accepted_on:
         raise InvalidParameter("The target date cannot be before acceptance.")
+    if reason == "extension":
+        _check_extension(conn, target_on, accepted_on, kind_row)
     return {"target_on": target_on, "target_reason": reason}
+
+
+def _check_extension(conn: Connection, target_on: dt.date, accepted_on: dt.date | None, kind_row: Any) -> None:
+    """A statutory extension reaches at most ``statutory_days + extension_days`` from acceptance.
+
+    The law sets the ceiling (e.g. 项目核准: 20 working days, extended by at most 40, State Council
+    Decree No. 673 art. 10); an item whose law allows no extension cannot be given one."""
+    extra, limit = kind_row["extension_days"], kind_row["statutory_days"]
+    if limit is None or not extra:
+        raise InvalidParameter("The law allows no extension for this kind of approval (extension_days is 0).")
+    if accepted_on is None:
+        return
+    ceiling = load_calendar(conn).due_date(accepted_on, limit + extra, kind_row["day_kind"])
+    if target_on > ceiling:
+        raise InvalidParameter(
+            f"An extension reaches at most {limit} + {extra} {kind_row['day_kind']} days from acceptance "
+            f"({ceiling.isoformat()}); a later target needs another reason."
+        )
 
 
 def change_target(
@@ -291,7 +317,7 @@ def change_target(
         raise InvalidParameter("The reason 'other' needs a comment that explains it.")
     with engine.begin() as conn:
         project = project_row(conn, project_code)
-        _kind(conn, kind)
+        kind_row = _kind(conn, kind)
         item = (
             conn.execute(select(items_t).where(items_t.c.project_id == project.id, items_t.c.kind == kind))
             .mappings()
@@ -301,7 +327,7 @@ def change_target(
             raise NotFound("The project has no approval item of that kind.")
         if item["accepted_on"] is None:
             raise InvalidParameter("The clock starts at acceptance: accept the item before setting a target.")
-        values = _target_values(conn, target_on, reason, item["accepted_on"], project.green_channel)
+        values = _target_values(conn, target_on, reason, item["accepted_on"], project.green_channel, kind_row)
         new_version = _update_if_unchanged(conn, item["id"], expected_version, values)
         log_event(
             conn,
@@ -430,11 +456,10 @@ def item_rows(conn: Connection, where: Any = None, today: dt.date | None = None)
         state = timetable(row["status"], item_clock, row["decided_on"], today, paused_now)
         covered = calendar.covered_until
         row["calendar_covers_due_date"] = not (
-            row["day_kind"] == "working"
-            and item_clock.statutory_due is not None
-            and covered is not None
-            and item_clock.statutory_due > covered
+            item_clock.statutory_due is not None and covered is not None and item_clock.statutory_due > covered
         )
+        # Before the calendar's first year the holidays are unknown: say so instead of counting without them.
+        row["calendar_covers_accepted_on"] = row["accepted_on"] is None or calendar.covers(row["accepted_on"])
         row.update(
             effective_due_on=item_clock.statutory_due,
             effective_target_on=item_clock.target,
@@ -445,6 +470,12 @@ def item_rows(conn: Connection, where: Any = None, today: dt.date | None = None)
             paused_now=paused_now,
         )
     return rows
+
+
+def calendar_coverage(engine: Engine, today: dt.date | None = None) -> Coverage:
+    """Whether the holiday calendar reaches twelve months ahead (the board warns when it does not)."""
+    with engine.connect() as conn:
+        return coverage(load_calendar(conn), today or dt.date.today())
 
 
 def project_approvals(engine: Engine, project_code: str, today: dt.date | None = None) -> dict[str, Any]:
