@@ -99,11 +99,24 @@ APPROVAL_FIELDS = (
     "target_reason",
     "comment",
 )
+INDICATOR_FIELDS = (
+    "indicator",
+    "commodity",
+    "scope_kind",
+    "scope",
+    "period",
+    "period_kind",
+    "value",
+    "unit",
+    "source",
+    "as_of",
+)
 TARGET_FIELDS = {
     "deposits": DEPOSIT_FIELDS,
     "projects": PROJECT_FIELDS,
     "resources": RESOURCE_FIELDS,
     "approvals": APPROVAL_FIELDS,
+    "indicators": INDICATOR_FIELDS,
 }
 """The fields a mapping may name, per import target."""
 UNIT_RE = re.compile(r"^(?P<name>.*?)\s*[\(\[（【](?P<unit>[^\)\]）】]*)[\)\]）】]\s*$")

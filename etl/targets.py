@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection
 
-from etl import approvals, load, projects, resources
+from etl import approvals, indicators, load, projects, resources
 from etl.undo import LoadCounts
 from etl.validate import Reject, Validator
 
@@ -69,5 +69,14 @@ TARGETS = {
         approvals.post_checks,
         lambda conn, batch, on_conflict, bulk, user, columns: approvals.replay(conn, batch, user, columns),
         approvals.undo,
+    ),
+    "indicators": Target(
+        "indicators",
+        indicators.IndicatorValidator,
+        indicators.open_stage,
+        indicators.copy_records,
+        indicators.post_checks,
+        lambda conn, batch, on_conflict, bulk, user, columns: (indicators.load(conn, batch, on_conflict, user), []),
+        lambda conn, batch, user: indicators.undo(conn, batch),
     ),
 }

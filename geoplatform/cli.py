@@ -99,6 +99,29 @@ def _calendar_warning(settings) -> None:  # type: ignore[no-untyped-def]
     click.echo(("" if cover.sufficient else "warning: ") + cover.message())
 
 
+# -- supply ---------------------------------------------------------------------------------------
+@main.group()
+def supply() -> None:
+    """Supply security: indicator series and their red/yellow/blue warnings."""
+
+
+@supply.command("evaluate")
+@click.option("--user", "username", default="cli", show_default=True, help="Recorded with the evaluation.")
+def supply_evaluate(username: str) -> None:
+    """Evaluate every warning rule against the current values and print the composite level per commodity."""
+    from geoplatform.database import open_database
+    from geoplatform.supply.warnings import evaluate_all
+
+    engine = open_database(_settings(), progress=click.echo)
+    try:
+        done = evaluate_all(engine, "cli", username)
+    finally:
+        engine.dispose()
+    click.echo(f"evaluation {done.id}: {done.values} values judged, {done.levels} series, {done.seconds:.2f} s")
+    for code, level in sorted(done.composite.items()):
+        click.echo(f"  {code}: {level}")
+
+
 # -- calendar --------------------------------------------------------------------------------------
 @main.group()
 def calendar() -> None:
@@ -236,6 +259,12 @@ def demo(synthetic: int, seed: float, serve: bool) -> None:
     click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     histories = load_demo_approvals(engine)
     click.echo(f"demo approval histories recorded for {histories} projects")
+    from geoplatform.supply.demo import load_demo_supply
+
+    supply = load_demo_supply(engine)
+    click.echo(
+        f"illustrative supply series (not real statistics): {supply['values']} values, {supply['rules']} warning rules"
+    )
 
     if synthetic:
         started = time.perf_counter()
@@ -273,14 +302,16 @@ def user_create(name: str, role: str, password_stdin: bool) -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--target",
-    type=click.Choice(["deposits", "projects", "resources", "approvals"]),
+    type=click.Choice(["deposits", "projects", "resources", "approvals", "indicators"]),
     default="deposits",
     show_default=True,
-    help="What the rows are: deposits, development projects, resource/reserve estimates or approval steps.",
+    help="What the rows are: deposits, development projects, resource/reserve estimates, approval steps or "
+    "supply indicator values.",
 )
 @click.option(
     "--mapping",
-    help="Shipped mapping name (geoplatform, cn-survey, en-deposits, projects, resources, approvals) or a .toml file.",
+    help="Shipped mapping name (geoplatform, cn-survey, en-deposits, projects, resources, approvals, indicators) "
+    "or a .toml file.",
 )
 @click.option("--crs", help="CRS of the coordinate columns, e.g. EPSG:4490, EPSG:4326, EPSG:4547.")
 @click.option("--central-meridian", type=int, help="For Gauss-Krüger eastings without zone prefix (3° zones).")

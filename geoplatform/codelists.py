@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Engine, Integer, Numeric, Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from geoplatform.models import CODELIST_TABLES, approval_template, holiday_calendar, size_class_threshold
 
@@ -29,6 +29,8 @@ def _typed(table: Table, row: dict[str, str]) -> dict[str, Any]:
         column = table.c[name]
         if raw is None or raw == "":
             values[name] = None if column.nullable else ""
+        elif isinstance(column.type, ARRAY):
+            values[name] = [part.strip() for part in raw.split("|") if part.strip()]
         elif isinstance(column.type, Boolean):
             values[name] = raw.strip().lower() in ("true", "1", "yes")
         elif isinstance(column.type, Integer):

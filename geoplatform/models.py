@@ -20,6 +20,7 @@ from sqlalchemy import (
     Computed,
     Date,
     DateTime,
+    Double,
     Float,
     ForeignKey,
     Identity,
@@ -105,7 +106,11 @@ unit = Table(
     *_codelist_columns(),
     Column("quantity", String(16), nullable=False),
     Column("to_base", Numeric, nullable=False),
-    CheckConstraint("quantity IN ('mass', 'grade', 'concentration', 'capacity')", name="quantity"),
+    CheckConstraint(
+        "quantity IN ('mass', 'grade', 'concentration', 'capacity', 'price_cny', 'price_usd', 'ratio', 'days', "
+        "'years', 'index')",
+        name="quantity",
+    ),
 )
 admin_region = Table(
     "admin_region",
@@ -784,7 +789,7 @@ class ImportBatch(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('done', 'undone')", name="status"),
-        CheckConstraint("target IN ('deposits', 'projects', 'resources', 'approvals')", name="target"),
+        CheckConstraint("target IN ('deposits', 'projects', 'resources', 'approvals', 'indicators')", name="target"),
     )
 
 
@@ -821,3 +826,162 @@ class ImportChange(Base):
     before = mapped_column(JSONB, nullable=True)
 
     __table_args__ = (CheckConstraint("action IN ('insert', 'update')", name="action"),)
+
+
+# -- supply security (issue #11) -----------------------------------------------------------------
+indicator = Table(
+    "indicator",
+    Base.metadata,
+    *_codelist_columns(),
+    Column("quantities", ARRAY(String(16)), nullable=False, comment="unit quantities a value may be given in"),
+    Column("derived", Boolean, nullable=False, server_default=text("false")),
+    Column("description_zh", Text),
+    Column("description_en", Text),
+)
+"""Indicator codes: the measured series (production, imports, price, …) and the derived ones that
+``geoplatform.supply.derived`` computes in SQL (import dependence, HHI, …)."""
+CODELIST_TABLES["indicator"] = indicator
+
+
+class IndicatorValue(Base):
+    """One value of a series (indicator, commodity, scope) for one period, in a version.
+
+    A value revised by a later file is not overwritten: the earlier row gets ``superseded_at`` and the
+    batch that superseded it, and the new row is the current one (``superseded_at IS NULL``).
+    ``value_base`` is the value in the base unit of its quantity (t, t/a, CNY/t, USD/t, ratio, days),
+    which the derived indicators and the warning rules read."""
+
+    __tablename__ = "indicator_value"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    indicator: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    scope_kind: Mapped[str] = mapped_column(String(10))
+    scope_code: Mapped[str] = mapped_column(String(60), server_default="")
+    period_kind: Mapped[str] = mapped_column(String(7))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    value_base: Mapped[float] = mapped_column(Double)
+    base_unit: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str | None] = mapped_column(Text)
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    illustrative: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    """Demo series: made up to show the warnings, never statistics."""
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+
+    __table_args__ = (
+        CheckConstraint("scope_kind IN ('world', 'country', 'province', 'company', 'project')", name="scope_kind"),
+        CheckConstraint("(scope_kind = 'world') = (scope_code = '')", name="world_has_no_code"),
+        CheckConstraint("period_kind IN ('month', 'quarter', 'year')", name="period_kind"),
+        CheckConstraint("period_end >= period_start", name="period_order"),
+        Index(
+            "uq_indicator_value_current",
+            "indicator",
+            "commodity_code",
+            "scope_kind",
+            "scope_code",
+            "period_kind",
+            "period_start",
+            unique=True,
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+
+class WarningRule(Base):
+    """Blue/yellow/red thresholds of one indicator for one commodity, in force from ``effective_from``
+    until the next version of the same rule (same indicator, commodity and scope) starts.
+
+    ``direction`` says which way is worse: ``rising`` (import dependence, HHI, volatility) or
+    ``falling`` (reserve life, inventory cover). A NULL scope applies to every scope of the series."""
+
+    __tablename__ = "warning_rule"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    indicator: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    scope_kind: Mapped[str | None] = mapped_column(String(10))
+    scope_code: Mapped[str | None] = mapped_column(String(60))
+    direction: Mapped[str] = mapped_column(String(7))
+    blue: Mapped[float] = mapped_column(Double)
+    yellow: Mapped[float] = mapped_column(Double)
+    red: Mapped[float] = mapped_column(Double)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint("direction IN ('rising', 'falling')", name="direction"),
+        CheckConstraint(
+            "(direction = 'rising' AND blue <= yellow AND yellow <= red)"
+            " OR (direction = 'falling' AND blue >= yellow AND yellow >= red)",
+            name="thresholds_in_order",
+        ),
+        Index("ix_warning_rule_indicator_commodity", "indicator", "commodity_code", "effective_from"),
+    )
+
+
+class WarningEvaluation(Base):
+    """One evaluation of every rule: when, why (cli, api, import) and by whom, with its counts."""
+
+    __tablename__ = "warning_evaluation"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    evaluated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    trigger: Mapped[str] = mapped_column(String(10))
+    username: Mapped[str] = mapped_column(String(64))
+    values_evaluated: Mapped[int] = mapped_column(Integer)
+    levels: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Double)
+
+
+class WarningLevel(Base):
+    """The level of a series in each period where it changed (the history of levels), with the rule
+    version that decided it and the value behind it, and in its latest period (its level now)."""
+
+    __tablename__ = "warning_level"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("warning_evaluation.id", ondelete="CASCADE"), index=True)
+    indicator: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    scope_kind: Mapped[str] = mapped_column(String(10))
+    scope_code: Mapped[str] = mapped_column(String(60))
+    period_kind: Mapped[str] = mapped_column(String(7))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    level: Mapped[str] = mapped_column(String(6))
+    previous_level: Mapped[str | None] = mapped_column(String(6))
+    value: Mapped[float] = mapped_column(Double)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("warning_rule.id"))
+    latest: Mapped[bool] = mapped_column(Boolean)
+    """The row of the series' latest period: its level now, with the latest value (kept even when the
+    level did not change in that period)."""
+
+    __table_args__ = (
+        CheckConstraint("level IN ('normal', 'blue', 'yellow', 'red')", name="level"),
+        Index("ix_warning_level_series", "commodity_code", "indicator", "scope_kind", "scope_code", "period_start"),
+    )
+
+
+class WarningComposite(Base):
+    """The composite level of one commodity in one evaluation, by the rule in ``geoplatform.supply.warnings``."""
+
+    __tablename__ = "warning_composite"
+
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("warning_evaluation.id", ondelete="CASCADE"), primary_key=True
+    )
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"), primary_key=True)
+    level: Mapped[str] = mapped_column(String(6))
+    reason = mapped_column(JSONB, nullable=False)
+    """The indicator levels the composite came from: [{indicator, scope, level, value, rule_id}]."""
+
+    __table_args__ = (CheckConstraint("level IN ('normal', 'blue', 'yellow', 'red')", name="level"),)

@@ -71,6 +71,7 @@ LISTS = {
     "approval_status": "approval_status",
     "target_reason": "target_change_reason",
     "timetable_state": "timetable_state",
+    "indicator": "indicator",
 }
 """Vocabulary list names (as the importer's fields call them) → codelist tables."""
 

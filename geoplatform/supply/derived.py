@@ -1,0 +1,140 @@
+"""Derived indicators, computed in SQL from the current indicator values (and the catalogue).
+
+Every statement yields rows of one shape — indicator, commodity_code, scope_kind, scope_code,
+period_kind, period_start, period_end, value, base_unit — so that the measured series and the derived
+ones are judged by the same warning rules (:mod:`geoplatform.supply.warnings`) and drawn by the same
+charts. The values are in base units (``indicator_value.value_base``): tonnes, t/a, CNY/t or USD/t,
+ratios (0.62, not 62 %), days, years, HHI points.
+
+- import_dependence = (imports − exports) ÷ consumption, the apparent consumption (production +
+  imports − exports) where no consumption is reported; same scope and period.
+- reserve_life = reserves ÷ production, annual values of the same scope (years).
+- supply_hhi = Σ (share of each country in the production of the period)² × 10 000, and top3_share the
+  shares of the three largest producers: from the country-scope production values, as world scope.
+- capacity_hhi: the same over the catalogue's producing projects' (stage ``operation``) capacities by
+  country, as world scope for the current year; a project with several commodities states one capacity
+  for all of them and is left out.
+- price_change = price ÷ price of the same period a year before − 1, same scope and currency.
+- price_volatility = standard deviation of the last 12 monthly log returns × √12 (needs 12 returns).
+- inventory_cover = inventory ÷ (consumption ÷ days of the period), the apparent consumption as above
+  where none is reported (days).
+- capacity_use = production ÷ (capacity × days of the period ÷ 365.25).
+"""
+
+from __future__ import annotations
+
+CURRENT = """
+    SELECT indicator, commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+           value_base AS value, base_unit
+    FROM indicator_value WHERE superseded_at IS NULL
+"""
+
+_PIVOT = """
+    SELECT commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+           max(value_base) FILTER (WHERE indicator = 'production') AS production,
+           max(value_base) FILTER (WHERE indicator = 'consumption') AS consumption,
+           max(value_base) FILTER (WHERE indicator = 'imports') AS imports,
+           max(value_base) FILTER (WHERE indicator = 'exports') AS exports,
+           max(value_base) FILTER (WHERE indicator = 'reserves') AS reserves,
+           max(value_base) FILTER (WHERE indicator = 'inventory') AS inventory,
+           max(value_base) FILTER (WHERE indicator = 'capacity') AS capacity
+    FROM indicator_value
+    WHERE superseded_at IS NULL
+      AND indicator IN ('production', 'consumption', 'imports', 'exports', 'reserves', 'inventory', 'capacity')
+    GROUP BY commodity_code, scope_kind, scope_code, period_kind, period_start, period_end
+"""
+
+_CTES = f"""
+pivot AS ({_PIVOT}),
+balance AS (
+    SELECT *, coalesce(consumption, production + imports - exports) AS used FROM pivot
+),
+shares AS (
+    SELECT commodity_code, period_kind, period_start, period_end, value_base AS produced,
+           value_base / nullif(sum(value_base) OVER w, 0) AS share,
+           row_number() OVER (w ORDER BY value_base DESC) AS rank
+    FROM indicator_value
+    WHERE superseded_at IS NULL AND indicator = 'production' AND scope_kind = 'country'
+    WINDOW w AS (PARTITION BY commodity_code, period_kind, period_start)
+),
+prices AS (
+    SELECT commodity_code, scope_kind, scope_code, period_kind, period_start, period_end, base_unit,
+           value_base AS price
+    FROM indicator_value WHERE superseded_at IS NULL AND indicator = 'price'
+),
+returns AS (
+    SELECT *, ln(price / nullif(lag(price) OVER w, 0)) AS log_return,
+           lag(period_start) OVER w AS previous_start
+    FROM prices WHERE period_kind = 'month' AND price > 0
+    WINDOW w AS (PARTITION BY commodity_code, scope_kind, scope_code, base_unit ORDER BY period_start)
+),
+volatility AS (
+    SELECT *, stddev_samp(log_return) OVER w * sqrt(12) AS vol, count(log_return) OVER w AS n,
+           min(previous_start) OVER w AS window_start
+    FROM returns
+    WINDOW w AS (PARTITION BY commodity_code, scope_kind, scope_code, base_unit ORDER BY period_start
+                 ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+),
+producing AS (
+    SELECT pc.commodity_code, p.country_code, sum(p.capacity * u.to_base) AS capacity
+    FROM project p
+    JOIN project_commodity pc ON pc.project_id = p.id
+    JOIN unit u ON u.code = p.capacity_unit AND u.quantity = 'capacity'
+    WHERE p.stage = 'operation' AND p.capacity > 0 AND p.country_code IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM project_commodity other
+                      WHERE other.project_id = p.id AND other.commodity_code <> pc.commodity_code)
+    GROUP BY pc.commodity_code, p.country_code
+),
+capacity_shares AS (
+    SELECT commodity_code, capacity / nullif(sum(capacity) OVER (PARTITION BY commodity_code), 0) AS share
+    FROM producing
+)
+"""
+
+_SELECTS = """
+SELECT 'import_dependence'::text AS indicator, commodity_code, scope_kind, scope_code, period_kind,
+       period_start, period_end, (imports - exports) / used AS value, 'ratio'::text AS base_unit
+FROM balance WHERE imports IS NOT NULL AND exports IS NOT NULL AND used > 0
+UNION ALL
+SELECT 'reserve_life', commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+       reserves / production, 'a'
+FROM pivot WHERE period_kind = 'year' AND reserves IS NOT NULL AND production > 0
+UNION ALL
+SELECT 'supply_hhi', commodity_code, 'world', '', period_kind, period_start, period_end,
+       sum(share * share) * 10000, 'hhi'
+FROM shares WHERE share IS NOT NULL GROUP BY commodity_code, period_kind, period_start, period_end
+UNION ALL
+SELECT 'top3_share', commodity_code, 'world', '', period_kind, period_start, period_end,
+       sum(share) FILTER (WHERE rank <= 3), 'ratio'
+FROM shares WHERE share IS NOT NULL GROUP BY commodity_code, period_kind, period_start, period_end
+UNION ALL
+SELECT 'capacity_hhi', commodity_code, 'world', '', 'year', make_date(extract(year FROM current_date)::int, 1, 1),
+       make_date(extract(year FROM current_date)::int, 12, 31), sum(share * share) * 10000, 'hhi'
+FROM capacity_shares WHERE share IS NOT NULL GROUP BY commodity_code
+UNION ALL
+SELECT 'price_change', now_.commodity_code, now_.scope_kind, now_.scope_code, now_.period_kind,
+       now_.period_start, now_.period_end, now_.price / before.price - 1, 'ratio'
+FROM prices now_ JOIN prices before
+  ON before.commodity_code = now_.commodity_code AND before.scope_kind = now_.scope_kind
+ AND before.scope_code = now_.scope_code AND before.period_kind = now_.period_kind
+ AND before.base_unit = now_.base_unit AND before.period_start = (now_.period_start - interval '1 year')::date
+WHERE before.price > 0
+UNION ALL
+SELECT 'price_volatility', commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+       vol, 'ratio'
+FROM volatility WHERE n = 12 AND window_start = (period_start - interval '1 year')::date
+UNION ALL
+SELECT 'inventory_cover', commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+       inventory / (used / (period_end - period_start + 1)), 'd'
+FROM balance WHERE inventory IS NOT NULL AND used > 0
+UNION ALL
+SELECT 'capacity_use', commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+       production / (capacity * (period_end - period_start + 1) / 365.25), 'ratio'
+FROM pivot WHERE production IS NOT NULL AND capacity > 0
+"""
+DERIVED = f"WITH {_CTES} {_SELECTS}"
+"""The derived series. The volatility needs twelve consecutive months: ``window_start`` checks that
+the twelve returns span exactly the year before (a gap in the months gives no value)."""
+
+SERIES = f"WITH {_CTES} {CURRENT} UNION ALL {_SELECTS}"
+"""Measured and derived series together: what the warning rules judge and the charts draw."""
