@@ -893,6 +893,30 @@ class IndicatorValue(Base):
     )
 
 
+class DerivedValue(Base):
+    """The derived series (``geoplatform.supply.derived``) as of the last evaluation, which refreshes
+    them in the same transaction as it judges them: the pages read them by index instead of computing
+    the derivations over every value on each request."""
+
+    __tablename__ = "derived_value"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("warning_evaluation.id", ondelete="CASCADE"), index=True)
+    indicator: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    scope_kind: Mapped[str] = mapped_column(String(10))
+    scope_code: Mapped[str] = mapped_column(String(60))
+    period_kind: Mapped[str] = mapped_column(String(7))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Double)
+    base_unit: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (
+        Index("ix_derived_value_series", "commodity_code", "indicator", "scope_kind", "scope_code", "period_start"),
+    )
+
+
 class WarningRule(Base):
     """Blue/yellow/red thresholds of one indicator for one commodity, in force from ``effective_from``
     until the next version of the same rule (same indicator, commodity and scope) starts.

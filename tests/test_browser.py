@@ -357,3 +357,27 @@ def test_the_map_fits_a_tablet_and_its_controls_work_from_the_keyboard(browser, 
     screenshot(page, "map-tablet")
     assert blocked == []
     context.close()
+
+
+def test_the_supply_pages_draw_levels_and_charts_in_both_languages(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    console = console_errors(page)
+    for lang, title, red in (("zh", "供应安全", "红色预警"), ("en", "Supply security", "Red warning")):
+        page.goto(live_server.url + f"/supply?lang={lang}")
+        assert page.locator("h1").inner_text() == title
+        card = page.locator('.gp-card[data-commodity="lithium"]')
+        assert card.get_attribute("data-level") == "red" and red in card.inner_text()
+        assert card.locator("svg.gp-sparkline polyline").bounding_box()["width"] > 50, "the trend is drawn"
+        assert page.locator('.gp-card[data-level="normal"]').count() >= 1
+        screenshot(page, f"supply-{lang}")
+    page.locator('.gp-card[data-commodity="cobalt"] h2 a').click()
+    page.wait_for_url("**/supply/cobalt")
+    chart = page.locator('.gp-chart[data-indicator="import_dependence"] svg')
+    assert chart.bounding_box()["height"] > 100
+    assert page.locator('#commodity-warnings tr[data-level="red"]').count() >= 2
+    page.locator("text=Deposits and projects on the map").click()
+    page.wait_for_url("**/?commodity=cobalt**")
+    page.goto(live_server.url + "/supply/warnings?lang=zh&level=red")
+    assert page.locator('#warnings tbody tr[data-level="red"]').count() >= 4
+    screenshot(page, "supply-warnings-zh")
+    assert blocked == [] and errors == [] and console == []

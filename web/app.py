@@ -24,6 +24,8 @@ from web import (
     import_pages,
     ogcapi,
     pages,
+    supply_api,
+    supply_pages,
     tiles,
     wfs,
 )
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(downloads.bp)
     app.register_blueprint(approvals_api.bp)
     app.register_blueprint(approvals_pages.bp)
+    app.register_blueprint(supply_api.bp)
+    app.register_blueprint(supply_pages.bp)
     app.register_blueprint(import_pages.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)

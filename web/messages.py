@@ -36,6 +36,25 @@ GROUPS = {
         "projects": lazy_gettext("Development projects"),
         "resources": lazy_gettext("Resource and reserve estimates"),
         "approvals": lazy_gettext("Approval steps"),
+        "indicators": lazy_gettext("Supply indicator values"),
+    },
+    "warning_level": {
+        "red": lazy_gettext("Red warning"),
+        "yellow": lazy_gettext("Yellow warning"),
+        "blue": lazy_gettext("Blue warning"),
+        "normal": lazy_pgettext("warning level", "Normal"),
+        "": lazy_gettext("No rule"),
+    },
+    "direction": {
+        "rising": lazy_gettext("higher is worse"),
+        "falling": lazy_gettext("lower is worse"),
+    },
+    "scope_kind": {
+        "world": lazy_pgettext("scope", "World"),
+        "country": lazy_pgettext("scope", "Country"),
+        "province": lazy_pgettext("scope", "Province"),
+        "company": lazy_pgettext("scope", "Company"),
+        "project": lazy_pgettext("scope", "Project"),
     },
     "record_type": {
         "deposit": lazy_pgettext("record type", "Deposit"),

@@ -136,5 +136,17 @@ DERIVED = f"WITH {_CTES} {_SELECTS}"
 """The derived series. The volatility needs twelve consecutive months: ``window_start`` checks that
 the twelve returns span exactly the year before (a gap in the months gives no value)."""
 
-SERIES = f"WITH {_CTES} {CURRENT} UNION ALL {_SELECTS}"
-"""Measured and derived series together: what the warning rules judge and the charts draw."""
+SERIES = f"""{CURRENT} UNION ALL
+    SELECT indicator, commodity_code, scope_kind, scope_code, period_kind, period_start, period_end, value, base_unit
+    FROM derived_value
+"""
+"""Measured and derived series together: what the warning rules judge and the charts draw. The
+derived ones are read from ``derived_value``, which each evaluation refreshes from ``DERIVED``."""
+
+REFRESH = f"""
+INSERT INTO derived_value (evaluation_id, indicator, commodity_code, scope_kind, scope_code, period_kind,
+                           period_start, period_end, value, base_unit)
+SELECT :evaluation, indicator, commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+       value, base_unit
+FROM ({DERIVED}) d WHERE value IS NOT NULL
+"""

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.models import WarningRule, commodity, indicator
-from geoplatform.supply.derived import SERIES
+from geoplatform.supply.derived import REFRESH, SERIES
 
 LEVELS = ("normal", "blue", "yellow", "red")
 SEVERITY = {level: rank for rank, level in enumerate(LEVELS)}
@@ -131,8 +131,10 @@ def evaluate(conn: Connection, trigger: str, username: str) -> Evaluation:
         ),
         {"t": trigger, "u": username},
     ).scalar_one()
-    # The levels are a function of the data and the rules: only the latest run's are kept.
+    # The levels and derived values are a function of the data and the rules: only the latest run's are kept.
     conn.execute(text("DELETE FROM warning_level WHERE evaluation_id <> :e"), {"e": evaluation})
+    conn.execute(text("DELETE FROM derived_value WHERE evaluation_id <> :e"), {"e": evaluation})
+    conn.execute(text(REFRESH), {"evaluation": evaluation})
     counts = conn.execute(text(EVALUATE), {"evaluation": evaluation}).scalars().all()
     values = counts[0] if counts else conn.execute(text(f"{JUDGED} SELECT count(*) FROM judged")).scalar_one()
     latest = conn.execute(

@@ -120,6 +120,38 @@ def upgrade() -> None:
         postgresql_where=sa.text("superseded_at IS NULL"),
     )
     op.create_table(
+        "derived_value",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("evaluation_id", sa.Integer(), nullable=False),
+        sa.Column("indicator", sa.String(length=40), nullable=False),
+        sa.Column("commodity_code", sa.String(length=40), nullable=False),
+        sa.Column("scope_kind", sa.String(length=10), nullable=False),
+        sa.Column("scope_code", sa.String(length=60), nullable=False),
+        sa.Column("period_kind", sa.String(length=7), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("value", sa.Double(), nullable=False),
+        sa.Column("base_unit", sa.String(length=10), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["commodity_code"], ["commodity.code"], name=op.f("fk_derived_value_commodity_code_commodity")
+        ),
+        sa.ForeignKeyConstraint(
+            ["evaluation_id"],
+            ["warning_evaluation.id"],
+            name=op.f("fk_derived_value_evaluation_id_warning_evaluation"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(["indicator"], ["indicator.code"], name=op.f("fk_derived_value_indicator_indicator")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_derived_value")),
+    )
+    op.create_index(op.f("ix_derived_value_evaluation_id"), "derived_value", ["evaluation_id"], unique=False)
+    op.create_index(
+        "ix_derived_value_series",
+        "derived_value",
+        ["commodity_code", "indicator", "scope_kind", "scope_code", "period_start"],
+        unique=False,
+    )
+    op.create_table(
         "warning_composite",
         sa.Column("evaluation_id", sa.Integer(), nullable=False),
         sa.Column("commodity_code", sa.String(length=40), nullable=False),
@@ -211,6 +243,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("derived_value")
     op.drop_index("ix_warning_level_series", table_name="warning_level")
     op.drop_index(op.f("ix_warning_level_evaluation_id"), table_name="warning_level")
     op.drop_table("warning_level")

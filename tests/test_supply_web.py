@@ -1,0 +1,134 @@
+"""The supply pages and API on the demo: what they show is what the last evaluation stored, in both
+languages, with CSV for every table, 4xx for bad input and 401/403 for writes without the role."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import Engine, text
+
+from tests.conftest import EDITOR, VIEWER
+from tests.test_auth import basic
+
+
+def latest_composites(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                text(
+                    "SELECT commodity_code, level FROM warning_composite "
+                    "WHERE evaluation_id = (SELECT max(id) FROM warning_evaluation)"
+                )
+            ).all()
+        )
+
+
+def test_the_overview_api_and_page_show_the_composites_of_the_last_evaluation(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    stored = latest_composites(engine)
+    answer = client.get("/api/v1/supply").get_json()
+    levels = {c["code"]: c["level"] for c in answer["commodities"] if c["level"]}
+    assert levels == stored
+    lithium = next(c for c in answer["commodities"] if c["code"] == "lithium")
+    assert lithium["reason"][0]["level"] == "red" and len(lithium["trend"]) > 5 and lithium["illustrative"]
+    page = client.get("/supply?lang=zh").get_data(as_text=True)
+    for code, level in stored.items():
+        assert f'data-commodity="{code}" data-level="{level}"' in page
+    assert "红色预警" in page and "示意" in page and "综合等级" in page
+    english = client.get("/supply?lang=en").get_data(as_text=True)
+    assert "Red warning" in english and "Supply security" in english
+    table = list(
+        csv.DictReader(io.StringIO(client.get("/api/v1/supply?format=csv").get_data(as_text=True).lstrip("\ufeff")))
+    )
+    assert {r["code"]: r["level"] for r in table if r["level"]} == stored
+
+
+def test_the_warnings_list_filters_by_level_and_its_csv_matches(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        red = conn.execute(text("SELECT count(*) FROM warning_level WHERE latest AND level = 'red'")).scalar_one()
+    answer = client.get("/api/v1/supply/warnings?level=red").get_json()
+    assert answer["numberReturned"] == red and all(w["level"] == "red" for w in answer["warnings"])
+    page = client.get("/supply/warnings?level=red&lang=zh").get_data(as_text=True)
+    assert page.count('data-level="red"') == red
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get("/api/v1/supply/warnings?format=csv&level=red").get_data(as_text=True).lstrip("\ufeff")
+            )
+        )
+    )
+    assert len(rows) == red
+    history = client.get("/api/v1/supply/warnings?history=true&commodity=lithium").get_json()["warnings"]
+    assert any(not w["latest"] for w in history)
+
+
+def test_a_commodity_page_draws_its_indicators_with_thresholds_and_links_to_the_map(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/supply/lithium?lang=zh").get_data(as_text=True)
+    assert "示意数据" in page and "/?commodity=lithium" in page
+    assert page.count('class="gp-line"') >= 8, "one chart per series"
+    assert 'data-indicator="import_dependence" data-scope="country:CN"' in page
+    assert "stroke-dasharray" in page, "thresholds are drawn"
+    api = client.get("/api/v1/supply/lithium").get_json()
+    assert api["level"] == "red" and {w["indicator"] for w in api["warnings"]} >= {
+        "import_dependence",
+        "price_volatility",
+    }
+    series = client.get("/api/v1/supply/lithium?format=csv").get_data(as_text=True)
+    assert series.lstrip("\ufeff").startswith(
+        "indicator,scope_kind,scope_code,period_kind,period_start,value,base_unit"
+    )
+    assert client.get("/supply/tungsten").status_code == 200, "a mineral without values has its (empty) page"
+
+
+def test_bad_supply_requests_get_clear_4xx(client) -> None:  # type: ignore[no-untyped-def]
+    for url, status in (
+        ("/api/v1/supply/warnings?level=purple", 400),
+        ("/api/v1/supply/warnings?history=maybe", 400),
+        ("/api/v1/supply?colour=red", 400),
+        ("/api/v1/supply/nope", 404),
+        ("/api/v1/supply/Bad-Code", 400),
+        ("/api/v1/supply/lithium?format=xml", 400),
+        ("/supply/nope", 404),
+    ):
+        response = client.get(url)
+        assert response.status_code == status, url
+        assert b"Traceback" not in response.data
+
+
+RULE = {
+    "indicator": "inventory_cover",
+    "commodity": "copper",
+    "direction": "falling",
+    "blue": 30,
+    "yellow": 15,
+    "red": 10,
+    "effective_from": "2020-01-01",
+    "scope_kind": "country",
+    "scope_code": "CN",
+    "note": "测试",
+}
+
+
+def test_rule_writes_need_an_editor_are_audited_and_evaluate_at_once(write_app, fresh_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    client = write_app.test_client()
+    assert client.post("/api/v1/supply/rules", json=RULE).status_code == 401
+    assert client.post("/api/v1/supply/rules", json=RULE, headers=basic(VIEWER)).status_code == 403
+    bad = client.post("/api/v1/supply/rules", json={**RULE, "red": 40}, headers=basic(EDITOR))  # red above yellow
+    assert bad.status_code == 400 and "shrink" in bad.get_json()["description"]
+    made = client.post("/api/v1/supply/rules", json=RULE, headers=basic(EDITOR))
+    assert made.status_code == 201, made.data
+    rule_id = made.get_json()["id"]
+    with fresh_engine.connect() as conn:
+        who = conn.execute(text("SELECT created_by FROM warning_rule WHERE id = :i"), {"i": rule_id}).scalar_one()
+        level = conn.execute(
+            text("SELECT level FROM warning_level WHERE latest AND rule_id = :i"), {"i": rule_id}
+        ).scalar_one()
+    assert who == EDITOR[0]
+    assert level == "blue"  # the demo's copper inventory covers 20 days in 2025: at most 30, above 15
+    listed = client.get("/api/v1/supply/rules?commodity=copper").get_json()["rules"]
+    assert any(r["id"] == rule_id and r["created_by"] == EDITOR[0] for r in listed)
+    gone = client.post(f"/api/v1/supply/rules/{rule_id}/withdraw", headers=basic(EDITOR))
+    assert gone.status_code == 200
+    assert client.post(f"/api/v1/supply/rules/{rule_id}/withdraw", headers=basic(EDITOR)).status_code == 404
+    assert client.post("/api/v1/supply/evaluate").status_code == 401
+    assert client.post("/api/v1/supply/evaluate", headers=basic(EDITOR)).status_code == 201
