@@ -11,7 +11,7 @@ OGCTESTS_STAMP := $(OGCTESTS_VENV)/.installed-stamp
 SCHEMATHESIS_VENV ?= .venv-schemathesis
 SCHEMATHESIS_STAMP := $(SCHEMATHESIS_VENV)/.installed-stamp
 
-.PHONY: demo test setup setup-test system-demo system-test lint bench bench-clients bench-peers bench-map serve clean translations
+.PHONY: demo test setup setup-test system-demo system-test lint bench bench-clients bench-peers bench-map bench-supply serve clean translations
 
 demo: setup ## install what is missing, load the demo data, serve on http://127.0.0.1:5000
 	$(BIN)/geoplatform demo --serve
@@ -69,6 +69,9 @@ bench-peers: setup-test ## the same requests to geoplatform, tipg and pygeoapi o
 	test -x $(PEERS)/pygeoapi/bin/gunicorn || (python3 -m venv $(PEERS)/pygeoapi && \
 		$(PEERS)/pygeoapi/bin/pip install -q pygeoapi gunicorn psycopg2-binary SQLAlchemy GeoAlchemy2)
 	$(BIN)/python bench/bench_peers.py --peers $(PEERS)
+
+bench-supply: setup-test ## warnings over 1.44 million monthly values (30 commodities x 200 countries x 20 years) against a scan; /supply against its SQL
+	$(BIN)/python bench/bench_supply.py
 
 bench-map: setup-test ## the map page in headless Chromium over 1,000,000 deposits: zooming, panning, filtering (a few minutes)
 	$(BIN)/python bench/bench_map.py

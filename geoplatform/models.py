@@ -880,6 +880,12 @@ class IndicatorValue(Base):
         CheckConstraint("period_kind IN ('month', 'quarter', 'year')", name="period_kind"),
         CheckConstraint("period_end >= period_start", name="period_order"),
         Index(
+            "ix_indicator_value_commodity",
+            "commodity_code",
+            "illustrative",
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+        Index(
             "uq_indicator_value_current",
             "indicator",
             "commodity_code",
@@ -896,14 +902,16 @@ class IndicatorValue(Base):
 class DerivedValue(Base):
     """The derived series (``geoplatform.supply.derived``) as of the last evaluation, which refreshes
     them in the same transaction as it judges them: the pages read them by index instead of computing
-    the derivations over every value on each request."""
+    the derivations over every value on each request. Like ``warning_level`` it is rebuilt from
+    checked rows by every evaluation and has no foreign keys: checking them for each of a million
+    rows written per run cost more than the judgement itself."""
 
     __tablename__ = "derived_value"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    evaluation_id: Mapped[int] = mapped_column(ForeignKey("warning_evaluation.id", ondelete="CASCADE"), index=True)
-    indicator: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
-    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    evaluation_id: Mapped[int] = mapped_column(Integer, index=True)
+    indicator: Mapped[str] = mapped_column(String(40))
+    commodity_code: Mapped[str] = mapped_column(String(40))
     scope_kind: Mapped[str] = mapped_column(String(10))
     scope_code: Mapped[str] = mapped_column(String(60))
     period_kind: Mapped[str] = mapped_column(String(7))
@@ -974,9 +982,9 @@ class WarningLevel(Base):
     __tablename__ = "warning_level"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    evaluation_id: Mapped[int] = mapped_column(ForeignKey("warning_evaluation.id", ondelete="CASCADE"), index=True)
-    indicator: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
-    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    evaluation_id: Mapped[int] = mapped_column(Integer, index=True)
+    indicator: Mapped[str] = mapped_column(String(40))
+    commodity_code: Mapped[str] = mapped_column(String(40))
     scope_kind: Mapped[str] = mapped_column(String(10))
     scope_code: Mapped[str] = mapped_column(String(60))
     period_kind: Mapped[str] = mapped_column(String(7))
@@ -984,7 +992,8 @@ class WarningLevel(Base):
     level: Mapped[str] = mapped_column(String(6))
     previous_level: Mapped[str | None] = mapped_column(String(6))
     value: Mapped[float] = mapped_column(Double)
-    rule_id: Mapped[int] = mapped_column(ForeignKey("warning_rule.id"))
+    rule_id: Mapped[int] = mapped_column(Integer)
+    """The rule version (``warning_rule.id``); no foreign key, as for every column of this rebuilt table."""
     latest: Mapped[bool] = mapped_column(Boolean)
     """The row of the series' latest period: its level now, with the latest value (kept even when the
     level did not change in that period)."""

@@ -27,7 +27,7 @@ from web.supply_view import (
 
 bp = Blueprint("supply_api", __name__, url_prefix="/api/v1/supply")
 
-OVERVIEW_FIELDS = ("code", "name_zh", "name_en", "level", "driver", "value_count", "illustrative")
+OVERVIEW_FIELDS = ("code", "name_zh", "name_en", "level", "driver", "has_values", "illustrative")
 LEVEL_FIELDS = (
     "commodity_code",
     "commodity_zh",

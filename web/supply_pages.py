@@ -37,8 +37,8 @@ def overview() -> str:
         evaluation = queries.last_evaluation(conn)
     # Minerals with values first, worst level first; those without any value are listed in one line.
     severity = {"red": 0, "yellow": 1, "blue": 2, "normal": 3, None: 4}
-    with_data = sorted((c for c in cards if c["value_count"]), key=lambda c: severity[c["level"]])
-    without = [c for c in cards if not c["value_count"]]
+    with_data = sorted((c for c in cards if c["has_values"]), key=lambda c: severity[c["level"]])
+    without = [c for c in cards if not c["has_values"]]
     return render_template("supply.html", cards=with_data, without=without, evaluation=evaluation, **_helpers())
 
 

@@ -29,33 +29,52 @@ CURRENT = """
     FROM indicator_value WHERE superseded_at IS NULL
 """
 
-_PIVOT = """
-    SELECT commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
-           max(value_base) FILTER (WHERE indicator = 'production') AS production,
-           max(value_base) FILTER (WHERE indicator = 'consumption') AS consumption,
-           max(value_base) FILTER (WHERE indicator = 'imports') AS imports,
-           max(value_base) FILTER (WHERE indicator = 'exports') AS exports,
-           max(value_base) FILTER (WHERE indicator = 'reserves') AS reserves,
-           max(value_base) FILTER (WHERE indicator = 'inventory') AS inventory,
-           max(value_base) FILTER (WHERE indicator = 'capacity') AS capacity
-    FROM indicator_value
-    WHERE superseded_at IS NULL
-      AND indicator IN ('production', 'consumption', 'imports', 'exports', 'reserves', 'inventory', 'capacity')
-    GROUP BY commodity_code, scope_kind, scope_code, period_kind, period_start, period_end
+OTHERS = "('consumption', 'imports', 'exports', 'reserves', 'inventory', 'capacity')"
+
+_PIVOT = f"""
+    SELECT k.*, p.value_base AS production
+    FROM (
+        SELECT commodity_code, scope_kind, scope_code, period_kind, period_start, period_end,
+               max(value_base) FILTER (WHERE indicator = 'consumption') AS consumption,
+               max(value_base) FILTER (WHERE indicator = 'imports') AS imports,
+               max(value_base) FILTER (WHERE indicator = 'exports') AS exports,
+               max(value_base) FILTER (WHERE indicator = 'reserves') AS reserves,
+               max(value_base) FILTER (WHERE indicator = 'inventory') AS inventory,
+               max(value_base) FILTER (WHERE indicator = 'capacity') AS capacity
+        FROM indicator_value
+        WHERE superseded_at IS NULL AND indicator IN {OTHERS}
+        GROUP BY commodity_code, scope_kind, scope_code, period_kind, period_start, period_end
+    ) k
+    LEFT JOIN indicator_value p
+      ON p.superseded_at IS NULL AND p.indicator = 'production' AND p.commodity_code = k.commodity_code
+     AND p.scope_kind = k.scope_kind AND p.scope_code = k.scope_code AND p.period_kind = k.period_kind
+     AND p.period_start = k.period_start
 """
+"""Every derivation from the balance needs one of the other indicators beside production: the pivot
+starts from those (few) rows and looks production up by index, instead of grouping every production
+value of every country."""
 
 _CTES = f"""
 pivot AS ({_PIVOT}),
 balance AS (
     SELECT *, coalesce(consumption, production + imports - exports) AS used FROM pivot
 ),
-shares AS (
-    SELECT commodity_code, period_kind, period_start, period_end, value_base AS produced,
-           value_base / nullif(sum(value_base) OVER w, 0) AS share,
-           row_number() OVER (w ORDER BY value_base DESC) AS rank
+concentration AS (
+    SELECT commodity_code, period_kind, period_start, period_end,
+           sum(value_base * value_base) / nullif(sum(value_base) ^ 2, 0) * 10000 AS hhi
     FROM indicator_value
     WHERE superseded_at IS NULL AND indicator = 'production' AND scope_kind = 'country'
-    WINDOW w AS (PARTITION BY commodity_code, period_kind, period_start)
+    GROUP BY commodity_code, period_kind, period_start, period_end
+),
+top3 AS (
+    SELECT commodity_code, period_kind, period_start, period_end,
+           sum(value_base) FILTER (WHERE rank <= 3) / nullif(sum(value_base), 0) AS share
+    FROM (SELECT commodity_code, period_kind, period_start, period_end, value_base,
+                 row_number() OVER (PARTITION BY commodity_code COLLATE "C", period_kind COLLATE "C", period_start
+                                    ORDER BY value_base DESC) AS rank
+          FROM indicator_value
+          WHERE superseded_at IS NULL AND indicator = 'production' AND scope_kind = 'country') ranked
+    GROUP BY commodity_code, period_kind, period_start, period_end
 ),
 prices AS (
     SELECT commodity_code, scope_kind, scope_code, period_kind, period_start, period_end, base_unit,
@@ -66,14 +85,15 @@ returns AS (
     SELECT *, ln(price / nullif(lag(price) OVER w, 0)) AS log_return,
            lag(period_start) OVER w AS previous_start
     FROM prices WHERE period_kind = 'month' AND price > 0
-    WINDOW w AS (PARTITION BY commodity_code, scope_kind, scope_code, base_unit ORDER BY period_start)
+    WINDOW w AS (PARTITION BY commodity_code COLLATE "C", scope_kind COLLATE "C", scope_code COLLATE "C",
+                              base_unit COLLATE "C" ORDER BY period_start)
 ),
 volatility AS (
     SELECT *, stddev_samp(log_return) OVER w * sqrt(12) AS vol, count(log_return) OVER w AS n,
            min(previous_start) OVER w AS window_start
     FROM returns
-    WINDOW w AS (PARTITION BY commodity_code, scope_kind, scope_code, base_unit ORDER BY period_start
-                 ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+    WINDOW w AS (PARTITION BY commodity_code COLLATE "C", scope_kind COLLATE "C", scope_code COLLATE "C",
+                              base_unit COLLATE "C" ORDER BY period_start ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
 ),
 producing AS (
     SELECT pc.commodity_code, p.country_code, sum(p.capacity * u.to_base) AS capacity
@@ -100,13 +120,11 @@ SELECT 'reserve_life', commodity_code, scope_kind, scope_code, period_kind, peri
        reserves / production, 'a'
 FROM pivot WHERE period_kind = 'year' AND reserves IS NOT NULL AND production > 0
 UNION ALL
-SELECT 'supply_hhi', commodity_code, 'world', '', period_kind, period_start, period_end,
-       sum(share * share) * 10000, 'hhi'
-FROM shares WHERE share IS NOT NULL GROUP BY commodity_code, period_kind, period_start, period_end
+SELECT 'supply_hhi', commodity_code, 'world', '', period_kind, period_start, period_end, hhi, 'hhi'
+FROM concentration WHERE hhi IS NOT NULL
 UNION ALL
-SELECT 'top3_share', commodity_code, 'world', '', period_kind, period_start, period_end,
-       sum(share) FILTER (WHERE rank <= 3), 'ratio'
-FROM shares WHERE share IS NOT NULL GROUP BY commodity_code, period_kind, period_start, period_end
+SELECT 'top3_share', commodity_code, 'world', '', period_kind, period_start, period_end, share, 'ratio'
+FROM top3 WHERE share IS NOT NULL
 UNION ALL
 SELECT 'capacity_hhi', commodity_code, 'world', '', 'year', make_date(extract(year FROM current_date)::int, 1, 1),
        make_date(extract(year FROM current_date)::int, 12, 31), sum(share * share) * 10000, 'hhi'

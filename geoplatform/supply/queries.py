@@ -27,10 +27,10 @@ driver AS (
 SELECT c.code, c.name_zh, c.name_en, c.sort_order, w.level, w.reason,
        d.indicator AS driver, d.scope_kind AS driver_scope_kind, d.scope_code AS driver_scope_code,
        d.period_kind AS driver_period_kind,
-       (SELECT count(*) FROM indicator_value v
-        WHERE v.superseded_at IS NULL AND v.commodity_code = c.code) AS value_count,
-       (SELECT bool_or(v.illustrative) FROM indicator_value v
-        WHERE v.superseded_at IS NULL AND v.commodity_code = c.code) AS illustrative
+       EXISTS (SELECT 1 FROM indicator_value v
+               WHERE v.superseded_at IS NULL AND v.commodity_code = c.code) AS has_values,
+       EXISTS (SELECT 1 FROM indicator_value v
+               WHERE v.superseded_at IS NULL AND v.commodity_code = c.code AND v.illustrative) AS illustrative
 FROM commodity c
 LEFT JOIN warning_composite w ON w.commodity_code = c.code AND w.evaluation_id = (SELECT id FROM last)
 LEFT JOIN driver d ON d.commodity_code = c.code
@@ -38,16 +38,23 @@ WHERE c.strategic AND NOT c.deprecated
 ORDER BY c.sort_order, c.code
 """
 
-TRENDS = f"""
-SELECT s.commodity_code, s.period_start, s.value
-FROM ({SERIES}) s
-JOIN (SELECT * FROM unnest(CAST(:commodities AS text[]), CAST(:indicators AS text[]), CAST(:kinds AS text[]),
-                           CAST(:codes AS text[]), CAST(:periods AS text[]))
-      AS t(commodity_code, indicator, scope_kind, scope_code, period_kind)) t
-  ON t.commodity_code = s.commodity_code AND t.indicator = s.indicator AND t.scope_kind = s.scope_kind
- AND t.scope_code = s.scope_code AND t.period_kind = s.period_kind
-ORDER BY s.commodity_code, s.period_start
+TRENDS = """
+SELECT t.commodity_code, s.period_start, s.value
+FROM unnest(CAST(:commodities AS text[]), CAST(:indicators AS text[]), CAST(:kinds AS text[]),
+            CAST(:codes AS text[]), CAST(:periods AS text[]))
+     AS t(commodity_code, indicator, scope_kind, scope_code, period_kind)
+CROSS JOIN LATERAL (
+    SELECT v.period_start, v.value_base AS value FROM indicator_value v
+    WHERE v.superseded_at IS NULL AND v.indicator = t.indicator AND v.commodity_code = t.commodity_code
+      AND v.scope_kind = t.scope_kind AND v.scope_code = t.scope_code AND v.period_kind = t.period_kind
+    UNION ALL
+    SELECT d.period_start, d.value FROM derived_value d
+    WHERE d.indicator = t.indicator AND d.commodity_code = t.commodity_code
+      AND d.scope_kind = t.scope_kind AND d.scope_code = t.scope_code AND d.period_kind = t.period_kind
+) s
+ORDER BY t.commodity_code, s.period_start
 """
+"""The worst series of each card, read by index (one series each from values or derived values)."""
 
 LEVELS = """
 SELECT l.commodity_code, l.indicator, i.name_zh AS indicator_zh, i.name_en AS indicator_en, l.scope_kind,
@@ -136,21 +143,36 @@ def levels(
 
 def commodity_page(conn: Connection, code: str) -> dict[str, Any]:
     """One commodity: composite, its warnings and their history, its series (world and China), producers."""
-    row = conn.execute(
-        text("SELECT code, name_zh, name_en, symbol FROM commodity WHERE code = :c"), {"c": code}
-    ).mappings().first()
+    row = (
+        conn.execute(text("SELECT code, name_zh, name_en, symbol FROM commodity WHERE code = :c"), {"c": code})
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("Unknown commodity; see /api/v1/codelists/commodity.")
-    composite = conn.execute(
-        text("""SELECT w.level, w.reason FROM warning_composite w
+    composite = (
+        conn.execute(
+            text("""SELECT w.level, w.reason FROM warning_composite w
                 WHERE w.commodity_code = :c AND w.evaluation_id = (SELECT max(id) FROM warning_evaluation)"""),
-        {"c": code},
-    ).mappings().first()
+            {"c": code},
+        )
+        .mappings()
+        .first()
+    )
     series: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for point in conn.execute(text(COMMODITY_SERIES), {"c": code}).mappings():
         key = (point["indicator"], point["scope_kind"], point["scope_code"], point["period_kind"])
-        entry = series.setdefault(key, {"indicator": key[0], "scope_kind": key[1], "scope_code": key[2],
-                                        "period_kind": key[3], "base_unit": point["base_unit"], "points": []})
+        entry = series.setdefault(
+            key,
+            {
+                "indicator": key[0],
+                "scope_kind": key[1],
+                "scope_code": key[2],
+                "period_kind": key[3],
+                "base_unit": point["base_unit"],
+                "points": [],
+            },
+        )
         entry["points"].append((point["period_start"], point["value"]))
     return {
         "commodity": dict(row),
@@ -162,7 +184,11 @@ def commodity_page(conn: Connection, code: str) -> dict[str, Any]:
         "producers": [dict(r) for r in conn.execute(text(TOP_PRODUCERS), {"c": code}).mappings()],
         "illustrative": bool(
             conn.execute(
-                text("SELECT bool_or(illustrative) FROM indicator_value WHERE commodity_code = :c"), {"c": code}
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM indicator_value WHERE superseded_at IS NULL"
+                    " AND commodity_code = :c AND illustrative)"
+                ),
+                {"c": code},
             ).scalar_one()
         ),
         "evaluation": last_evaluation(conn),

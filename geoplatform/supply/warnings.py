@@ -51,43 +51,51 @@ RULES_IN_FORCE = """
     FROM warning_rule r WHERE r.withdrawn_at IS NULL
 """
 
+SERIES_KEY = (
+    'indicator COLLATE "C", commodity_code COLLATE "C", scope_kind COLLATE "C", scope_code COLLATE "C", '
+    'period_kind COLLATE "C"'
+)
+"""A series' key in window clauses: byte order sorts 1.4 million rows several times faster than the
+database's linguistic collation, and the order inside a partition does not matter."""
+
 JUDGED = f"""
 WITH series AS ({SERIES}),
 rules AS ({RULES_IN_FORCE}),
 judged AS (
-    SELECT DISTINCT ON (s.indicator, s.commodity_code, s.scope_kind, s.scope_code, s.period_kind, s.period_start)
-           s.indicator, s.commodity_code, s.scope_kind, s.scope_code, s.period_kind, s.period_start, s.value,
-           r.id AS rule_id,
-           CASE WHEN r.direction = 'rising' THEN
-                CASE WHEN s.value >= r.red THEN 'red' WHEN s.value >= r.yellow THEN 'yellow'
-                     WHEN s.value >= r.blue THEN 'blue' ELSE 'normal' END
-           ELSE CASE WHEN s.value <= r.red THEN 'red' WHEN s.value <= r.yellow THEN 'yellow'
-                     WHEN s.value <= r.blue THEN 'blue' ELSE 'normal' END
+    SELECT s.indicator, s.commodity_code, s.scope_kind, s.scope_code, s.period_kind, s.period_start, s.value,
+           coalesce(scoped.id, everywhere.id) AS rule_id,
+           CASE WHEN coalesce(scoped.direction, everywhere.direction) = 'rising' THEN
+                CASE WHEN s.value >= coalesce(scoped.red, everywhere.red) THEN 'red'
+                     WHEN s.value >= coalesce(scoped.yellow, everywhere.yellow) THEN 'yellow'
+                     WHEN s.value >= coalesce(scoped.blue, everywhere.blue) THEN 'blue' ELSE 'normal' END
+           ELSE CASE WHEN s.value <= coalesce(scoped.red, everywhere.red) THEN 'red'
+                     WHEN s.value <= coalesce(scoped.yellow, everywhere.yellow) THEN 'yellow'
+                     WHEN s.value <= coalesce(scoped.blue, everywhere.blue) THEN 'blue' ELSE 'normal' END
            END AS level
     FROM series s
-    JOIN rules r ON r.indicator = s.indicator AND r.commodity_code = s.commodity_code
-     AND (r.scope_kind IS NULL OR (r.scope_kind = s.scope_kind AND r.scope_code = s.scope_code))
-     AND r.effective_from <= s.period_end AND (r.until IS NULL OR s.period_end < r.until)
-    ORDER BY s.indicator, s.commodity_code, s.scope_kind, s.scope_code, s.period_kind, s.period_start,
-             (r.scope_kind IS NULL), r.effective_from DESC
+    LEFT JOIN rules scoped
+      ON scoped.scope_kind IS NOT NULL AND scoped.indicator = s.indicator
+     AND scoped.commodity_code = s.commodity_code AND scoped.scope_kind = s.scope_kind
+     AND scoped.scope_code = s.scope_code
+     AND scoped.effective_from <= s.period_end AND (scoped.until IS NULL OR s.period_end < scoped.until)
+    LEFT JOIN rules everywhere
+      ON everywhere.scope_kind IS NULL AND everywhere.indicator = s.indicator
+     AND everywhere.commodity_code = s.commodity_code
+     AND everywhere.effective_from <= s.period_end AND (everywhere.until IS NULL OR s.period_end < everywhere.until)
+    WHERE scoped.id IS NOT NULL OR everywhere.id IS NOT NULL
 ),
 changes AS (
-    SELECT *, lag(level) OVER w AS previous_level
+    SELECT *, lag(level) OVER w AS previous_level, lead(period_start) OVER w IS NULL AS last_period
     FROM judged
-    WINDOW w AS (PARTITION BY indicator, commodity_code, scope_kind, scope_code, period_kind ORDER BY period_start)
+    WINDOW w AS (PARTITION BY {SERIES_KEY} ORDER BY period_start)
 )
 """
 """Every value with a rule, judged; ``changes`` adds the level of the period before."""
 
 EVALUATE = f"""
 {JUDGED},
-ends AS (
-    SELECT *, row_number() OVER (PARTITION BY indicator, commodity_code, scope_kind, scope_code, period_kind
-                                 ORDER BY period_start DESC) = 1 AS last_period
-    FROM changes
-),
 kept AS (
-    SELECT *, last_period AS last_change FROM ends
+    SELECT *, last_period AS last_change FROM changes
     WHERE previous_level IS DISTINCT FROM level OR last_period
 ),
 counted AS (SELECT count(*) AS n FROM judged)
@@ -124,6 +132,8 @@ def composite(levels: list[str]) -> str:
 def evaluate(conn: Connection, trigger: str, username: str) -> Evaluation:
     """Judge every value that has a rule, replace the levels by this run's and store the composites."""
     started = time.perf_counter()
+    # The judgement sorts every value by series: in memory, not in temporary files.
+    conn.execute(text("SET LOCAL work_mem = '256MB'"))
     evaluation = conn.execute(
         text(
             "INSERT INTO warning_evaluation (trigger, username, values_evaluated, levels, seconds) "

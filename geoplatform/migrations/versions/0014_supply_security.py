@@ -113,6 +113,13 @@ def upgrade() -> None:
     op.create_index(op.f("ix_indicator_value_batch_id"), "indicator_value", ["batch_id"], unique=False)
     op.create_index(op.f("ix_indicator_value_superseded_by"), "indicator_value", ["superseded_by"], unique=False)
     op.create_index(
+        "ix_indicator_value_commodity",
+        "indicator_value",
+        ["commodity_code", "illustrative"],
+        unique=False,
+        postgresql_where=sa.text("superseded_at IS NULL"),
+    )
+    op.create_index(
         "uq_indicator_value_current",
         "indicator_value",
         ["indicator", "commodity_code", "scope_kind", "scope_code", "period_kind", "period_start"],
@@ -132,16 +139,6 @@ def upgrade() -> None:
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("value", sa.Double(), nullable=False),
         sa.Column("base_unit", sa.String(length=10), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["commodity_code"], ["commodity.code"], name=op.f("fk_derived_value_commodity_code_commodity")
-        ),
-        sa.ForeignKeyConstraint(
-            ["evaluation_id"],
-            ["warning_evaluation.id"],
-            name=op.f("fk_derived_value_evaluation_id_warning_evaluation"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(["indicator"], ["indicator.code"], name=op.f("fk_derived_value_indicator_indicator")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_derived_value")),
     )
     op.create_index(op.f("ix_derived_value_evaluation_id"), "derived_value", ["evaluation_id"], unique=False)
@@ -220,17 +217,6 @@ def upgrade() -> None:
         sa.Column("rule_id", sa.Integer(), nullable=False),
         sa.Column("latest", sa.Boolean(), nullable=False),
         sa.CheckConstraint("level IN ('normal', 'blue', 'yellow', 'red')", name=op.f("ck_warning_level_level")),
-        sa.ForeignKeyConstraint(
-            ["commodity_code"], ["commodity.code"], name=op.f("fk_warning_level_commodity_code_commodity")
-        ),
-        sa.ForeignKeyConstraint(
-            ["evaluation_id"],
-            ["warning_evaluation.id"],
-            name=op.f("fk_warning_level_evaluation_id_warning_evaluation"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(["indicator"], ["indicator.code"], name=op.f("fk_warning_level_indicator_indicator")),
-        sa.ForeignKeyConstraint(["rule_id"], ["warning_rule.id"], name=op.f("fk_warning_level_rule_id_warning_rule")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_warning_level")),
     )
     op.create_index(op.f("ix_warning_level_evaluation_id"), "warning_level", ["evaluation_id"], unique=False)
