@@ -275,9 +275,12 @@ FROM {STAGE} s JOIN unit u ON u.code = s.unit
 """
 
 
+COUNT_TYPED = "SELECT count(*), count(current_id) FROM typed_indicators"
+
+
 def upsert(conn: Connection, batch_id: int, on_conflict: str) -> LoadCounts:
     conn.execute(text(TYPED))
-    total, existing = conn.execute(text("SELECT count(*), count(current_id) FROM typed_indicators")).one()
+    total, existing = conn.execute(text(COUNT_TYPED)).one()
     if on_conflict == "fail" and existing:
         raise Conflict(f"{existing} values of this file exist already (--on-conflict fail); nothing was imported.")
     conn.execute(
