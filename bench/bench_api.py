@@ -29,6 +29,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import URL
 
 from geoplatform.approvals.demo import load_demo_approvals
 from geoplatform.cluster import EmbeddedCluster, free_port
@@ -42,15 +43,21 @@ from layers.registry import DEPOSITS
 BENCH_DB = "geoplatform_bench"
 
 
-def prepare(rows: int) -> tuple[Engine, str]:
+def bench_database(name: str) -> tuple[Engine, URL]:
+    """A migrated database ``name`` in the bench cluster (created the first time)."""
     base = Path(os.environ.get("GEOPLATFORM_DATA_DIR") or Path(tempfile.gettempdir()) / "geoplatform-bench")
     info = EmbeddedCluster(base).start()
     with psycopg.connect(**_params(info.url("postgres")), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
-    url = info.url(BENCH_DB)
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = info.url(name)
     engine = create_db_engine(url)
     migrate(engine)
+    return engine, url
+
+
+def prepare(rows: int) -> tuple[Engine, str]:
+    engine, url = bench_database(BENCH_DB)
     load_demo(engine)
     load_demo_approvals(engine)  # as `make demo` does: every layer has rows
     with engine.connect() as conn:

@@ -24,19 +24,16 @@ import time
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import os
-import tempfile
 
-from bench_api import _params, http_get, start_server, timed
+from bench_api import _params, bench_database, http_get, start_server, timed
 
-from geoplatform.cluster import EmbeddedCluster, free_port
-from geoplatform.database import SESSION_OPTIONS, create_db_engine, migrate
+from geoplatform.cluster import free_port
+from geoplatform.database import SESSION_OPTIONS
 from geoplatform.demo import load_demo
 from geoplatform.supply import queries
 from geoplatform.supply.warnings import evaluate_all
@@ -77,14 +74,7 @@ CROSS JOIN (VALUES ('production', NULL, NULL, 700.0, 850.0, 950.0),
 
 
 def prepare(years: int, commodities: int, countries: int) -> tuple[object, str]:
-    base = Path(os.environ.get("GEOPLATFORM_DATA_DIR") or Path(tempfile.gettempdir()) / "geoplatform-bench")
-    info = EmbeddedCluster(base).start()
-    with psycopg.connect(**_params(info.url("postgres")), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB,)).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB)))
-    url = info.url(DB)
-    engine = create_db_engine(url)
-    migrate(engine)
+    engine, url = bench_database(DB)
     last = 2024
     params = {"commodities": commodities, "countries": countries, "first": last - years + 1, "last": last}
     with engine.connect() as conn:

@@ -94,10 +94,7 @@ class IndicatorValidator(Validator):
         return records[~p.bad].reset_index(drop=True), rejects
 
     def _one_commodity(self, raw: object) -> str | None:
-        codes = self.vocabulary.commodity_list(raw)
-        if len(codes) > 1:
-            raise ValueProblem("one commodity per indicator value")
-        return codes[0] if codes else None
+        return self._single_commodity(raw, "one commodity per indicator value")
 
     @staticmethod
     def _scope_kind(raw: object) -> str | None:

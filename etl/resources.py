@@ -24,7 +24,6 @@ from etl.staging import as_text, copy_frame, create_staging_table
 from etl.undo import LoadCounts
 from etl.validate import Reject, Validator
 from geoplatform.errors import Conflict
-from geoplatform.vocabulary import ValueProblem
 
 STAGE = "stage_import_resources"
 COLUMNS = (
@@ -91,10 +90,7 @@ class ResourceValidator(Validator):
         return records[~p.bad].reset_index(drop=True), rejects
 
     def _one_commodity(self, raw: object) -> str | None:
-        codes = self.vocabulary.commodity_list(raw)
-        if len(codes) > 1:
-            raise ValueProblem("one commodity per estimate row")
-        return codes[0] if codes else None
+        return self._single_commodity(raw, "one commodity per estimate row")
 
 
 def open_stage(conn: Connection) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, request
 
 from geoplatform.errors import InvalidParameter
+from geoplatform.supply.periods import Period
 from geoplatform.supply.warnings import LEVELS
 
 COMMODITY_RE = re.compile(r"[a-z][a-z0-9_]{1,39}")
@@ -102,12 +103,8 @@ INDICATOR_UNITS = {
 
 
 def period_label(kind: str, start: dt.date) -> str:
-    """2025, 2025-Q3 or 2025-07: the period as statistics name it."""
-    if kind == "year":
-        return str(start.year)
-    if kind == "quarter":
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return f"{start.year}-{start.month:02d}"
+    """2025, 2025-Q3 or 2025-07: the period as statistics name it (``Period.label``)."""
+    return Period(kind, start).label()
 
 
 def unit_of(indicator: str, fallback: str = "") -> str:

@@ -98,13 +98,15 @@ kept AS (
     SELECT *, last_period AS last_change FROM changes
     WHERE previous_level IS DISTINCT FROM level OR last_period
 ),
-counted AS (SELECT count(*) AS n FROM judged)
-INSERT INTO warning_level (evaluation_id, indicator, commodity_code, scope_kind, scope_code, period_kind,
-                           period_start, level, previous_level, value, rule_id, latest)
-SELECT :evaluation, indicator, commodity_code, scope_kind, scope_code, period_kind, period_start, level,
-       previous_level, value, rule_id, last_change
-FROM kept
-RETURNING (SELECT n FROM counted)
+stored AS (
+    INSERT INTO warning_level (evaluation_id, indicator, commodity_code, scope_kind, scope_code, period_kind,
+                               period_start, level, previous_level, value, rule_id, latest)
+    SELECT :evaluation, indicator, commodity_code, scope_kind, scope_code, period_kind, period_start, level,
+           previous_level, value, rule_id, last_change
+    FROM kept
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM judged), (SELECT count(*) FROM stored)
 """
 
 
@@ -145,8 +147,7 @@ def evaluate(conn: Connection, trigger: str, username: str) -> Evaluation:
     conn.execute(text("DELETE FROM warning_level WHERE evaluation_id <> :e"), {"e": evaluation})
     conn.execute(text("DELETE FROM derived_value WHERE evaluation_id <> :e"), {"e": evaluation})
     conn.execute(text(REFRESH), {"evaluation": evaluation})
-    counts = conn.execute(text(EVALUATE), {"evaluation": evaluation}).scalars().all()
-    values = counts[0] if counts else conn.execute(text(f"{JUDGED} SELECT count(*) FROM judged")).scalar_one()
+    values, _ = conn.execute(text(EVALUATE), {"evaluation": evaluation}).one()
     latest = conn.execute(
         text("""
         SELECT commodity_code, indicator, scope_kind, scope_code, period_kind, period_start, level, value, rule_id
@@ -184,7 +185,7 @@ def evaluate(conn: Connection, trigger: str, username: str) -> Evaluation:
             {"e": evaluation, "c": code, "l": level, "r": json.dumps(reason)},
         )
     seconds = time.perf_counter() - started
-    levels = sum(1 for _ in latest)
+    levels = len(latest)
     conn.execute(
         text("UPDATE warning_evaluation SET values_evaluated = :v, levels = :l, seconds = :s WHERE id = :e"),
         {"v": values, "l": levels, "s": seconds, "e": evaluation},
