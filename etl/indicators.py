@@ -94,7 +94,7 @@ class IndicatorValidator(Validator):
         return records[~p.bad].reset_index(drop=True), rejects
 
     def _one_commodity(self, raw: object) -> str | None:
-        return self._single_commodity(raw, "one commodity per indicator value")
+        return self._single_commodity(raw, ValueProblem("one commodity per indicator value"))
 
     @staticmethod
     def _scope_kind(raw: object) -> str | None:

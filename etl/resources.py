@@ -24,6 +24,7 @@ from etl.staging import as_text, copy_frame, create_staging_table
 from etl.undo import LoadCounts
 from etl.validate import Reject, Validator
 from geoplatform.errors import Conflict
+from geoplatform.vocabulary import ValueProblem
 
 STAGE = "stage_import_resources"
 COLUMNS = (
@@ -90,7 +91,7 @@ class ResourceValidator(Validator):
         return records[~p.bad].reset_index(drop=True), rejects
 
     def _one_commodity(self, raw: object) -> str | None:
-        return self._single_commodity(raw, "one commodity per estimate row")
+        return self._single_commodity(raw, ValueProblem("one commodity per estimate row"))
 
 
 def open_stage(conn: Connection) -> None:

@@ -164,11 +164,12 @@ class Validator:
             self.default_status = "unknown"
             self.file_notes.append("the file has no status column: its rows are loaded with status unknown")
 
-    def _single_commodity(self, raw: object, problem: str) -> str | None:
-        """The one commodity a cell names (None when empty); ``problem`` when it names several."""
+    def _single_commodity(self, raw: object, problem: ValueProblem) -> str | None:
+        """The one commodity a cell names (None when empty); ``problem`` is raised when it names several
+        (built at the call site with its literal message, where the reasons' translation check finds it)."""
         codes = self.vocabulary.commodity_list(raw)
         if len(codes) > 1:
-            raise ValueProblem(problem)
+            raise problem
         return codes[0] if codes else None
 
     def _mapped_commodity(self, name: str) -> str:
