@@ -11,6 +11,7 @@ from flask import Response, request
 
 from geoplatform.approvals import service
 from geoplatform.errors import InvalidParameter
+from geoplatform.project_filter import ProjectFilter
 from layers.query import one_commodity, parse_codes, parse_countries, parse_region, region_range
 from web import context
 
@@ -47,21 +48,9 @@ BOARD_FIELDS = (
     "project_name",
     "country_code",
 )
-BOARD_PARAMETERS = frozenset(
-    {
-        "status",
-        "kind",
-        "region",
-        "country",
-        "abroad",
-        "chinese_stake",
-        "overdue",
-        "green_channel",
-        "commodity",
-        "authority",
-        "format",
-    }
-)
+PROJECT_PARAMETERS = frozenset({"region", "country", "abroad", "chinese_stake", "green_channel", "commodity"})
+"""The project filters every board and list accepts (see :func:`project_filter`)."""
+BOARD_PARAMETERS = PROJECT_PARAMETERS | {"status", "kind", "overdue", "authority", "format"}
 
 
 def jsonable(value: Any) -> Any:
@@ -81,27 +70,40 @@ def flag(name: str) -> bool | None:
     raise InvalidParameter(f"Parameter '{name}' must be true or false.")
 
 
-def board_rows() -> list[dict[str, Any]]:
-    """The national list with the filters of the request (shared by the API and the board page)."""
-    unknown = set(request.args) - BOARD_PARAMETERS - {"lang"}
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(BOARD_PARAMETERS)) + ".")
+def project_filter() -> ProjectFilter:
+    """The project filters of the request, shared by the approval board, the scheduling board and the
+    regional lists: province, country, abroad, Chinese stake, green channel, commodity."""
     lists = context.codelists()
     words = context.vocabulary()
     countries, implied_region = parse_countries(request.args.get("country"), words)
     region = parse_region(request.args.get("region"), lists["admin_region"], words) or implied_region
+    return ProjectFilter(
+        region=region_range(region) if region else None,
+        countries=countries,
+        abroad=flag("abroad"),
+        chinese_stake=flag("chinese_stake"),
+        green_channel=flag("green_channel"),
+        commodity=parse_codes(request.args.get("commodity"), "commodity", one_commodity(words)),
+    )
+
+
+def check_parameters(accepted: frozenset[str]) -> None:
+    unknown = set(request.args) - accepted - {"lang"}
+    if unknown:
+        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(accepted)) + ".")
+
+
+def board_rows() -> list[dict[str, Any]]:
+    """The national list with the filters of the request (shared by the API and the board page)."""
+    check_parameters(BOARD_PARAMETERS)
+    words = context.vocabulary()
     return service.board(
         context.engine(),
         statuses=parse_codes(request.args.get("status"), "status", lambda v: words.code_of("approval_status", v)),
         kinds=parse_codes(request.args.get("kind"), "kind", lambda v: words.code_of("approval_kind", v)),
-        region=region_range(region) if region else None,
         overdue=flag("overdue"),
-        green_channel=flag("green_channel"),
         authority=_authority(request.args.get("authority")),
-        commodity=parse_codes(request.args.get("commodity"), "commodity", one_commodity(words)),
-        countries=countries,
-        abroad=flag("abroad"),
-        chinese_stake=flag("chinese_stake"),
+        projects=project_filter(),
     )
 
 

@@ -27,6 +27,7 @@ from geoplatform.models import (
     approval_template,
     target_change_reason,
 )
+from geoplatform.project_filter import ProjectFilter
 
 items_t = ApprovalItem.__table__
 events_t = ApprovalEvent.__table__
@@ -531,43 +532,19 @@ def board(
     *,
     statuses: tuple[str, ...] = (),
     kinds: tuple[str, ...] = (),
-    region: tuple[str, str] | None = None,
     overdue: bool | None = None,
-    green_channel: bool | None = None,
-    commodity: tuple[str, ...] = (),
     authority: str | None = None,
-    countries: tuple[str, ...] = (),
-    abroad: bool | None = None,
-    chinese_stake: bool | None = None,
+    projects: ProjectFilter | None = None,
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Items across all projects with the board's filters (values already validated)."""
-    from geoplatform.models import project_chinese_stake, project_commodity
-
-    conditions = []
-    if countries:
-        conditions.append(projects_t.c.country_code.in_(countries))
-    if abroad is not None:
-        conditions.append(projects_t.c.country_code != "CN" if abroad else projects_t.c.country_code == "CN")
-    if chinese_stake is not None:
-        held = projects_t.c.id.in_(select(project_chinese_stake.c.project_id))
-        conditions.append(held if chinese_stake else ~held)
+    conditions = (projects or ProjectFilter()).conditions()
     if statuses:
         conditions.append(items_t.c.status.in_(statuses))
     if kinds:
         conditions.append(items_t.c.kind.in_(kinds))
-    if region:
-        conditions.append(projects_t.c.region_code.between(*region))
-    if green_channel is not None:
-        conditions.append(projects_t.c.green_channel.is_(green_channel))
     if authority:
         conditions.append(items_t.c.authority == authority)
-    if commodity:
-        conditions.append(
-            projects_t.c.id.in_(
-                select(project_commodity.c.project_id).where(project_commodity.c.commodity_code.in_(commodity))
-            )
-        )
     with engine.connect() as conn:
         rows = item_rows(conn, and_(True, *conditions), today)
     if overdue is not None:
