@@ -259,11 +259,15 @@ def demo(synthetic: int, seed: float, serve: bool) -> None:
     click.echo("demo data loaded: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
     histories = load_demo_approvals(engine)
     click.echo(f"demo approval histories recorded for {histories} projects")
+    from geoplatform.scheduling.demo import load_demo_schedules
     from geoplatform.supply.demo import load_demo_supply
 
+    schedules = load_demo_schedules(engine)
+    click.echo(f"illustrative schedules (milestones and monthly progress) recorded for {schedules} projects")
     supply = load_demo_supply(engine)
     click.echo(
-        f"illustrative supply series (not real statistics): {supply['values']} values, {supply['rules']} warning rules"
+        f"illustrative supply series (not real statistics): {supply['values']} values, {supply['rules']} warning rules,"
+        f" {supply['agreements']} offtake agreements saved"
     )
 
     if synthetic:

@@ -807,7 +807,7 @@ class RecordEdit(Base):
     after = mapped_column(JSONB, nullable=False)
 
     __table_args__ = (
-        CheckConstraint("layer IN ('deposits', 'projects')", name="layer"),
+        CheckConstraint("layer IN ('deposits', 'projects', 'agreements')", name="layer"),
         Index("ix_record_edit_layer_code", "layer", "code"),
     )
 
@@ -1018,3 +1018,148 @@ class WarningComposite(Base):
     """The indicator levels the composite came from: [{indicator, scope, level, value, rule_id}]."""
 
     __table_args__ = (CheckConstraint("level IN ('normal', 'blue', 'yellow', 'red')", name="level"),)
+
+
+# -- major-project scheduling (issue #11) -----------------------------------------------------------
+milestone_kind = Table("milestone_kind", Base.metadata, *_codelist_columns())
+"""Construction start, mechanical completion, commissioning, full capacity: the dates a major project is
+scheduled against (重大项目调度)."""
+replan_reason = Table("replan_reason", Base.metadata, *_codelist_columns())
+"""Why a planned milestone date moved: typed as target dates of approval items are."""
+pricing_basis = Table("pricing_basis", Base.metadata, *_codelist_columns())
+"""How an offtake agreement prices its deliveries (fixed, index-linked, formula, …)."""
+CODELIST_TABLES.update({t.name: t for t in (milestone_kind, replan_reason, pricing_basis)})
+
+
+class ProjectMilestone(Base):
+    """One milestone of a project: the first plan (baseline), the plan in force and the actual date.
+
+    The plan in force changes only with a typed reason, logged in ``schedule_event``; ``version`` guards
+    against lost updates as on approval items."""
+
+    __tablename__ = "project_milestone"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    kind: Mapped[str] = mapped_column(ForeignKey("milestone_kind.code"))
+    baseline_on: Mapped[dt.date] = mapped_column(Date)
+    planned_on: Mapped[dt.date] = mapped_column(Date)
+    actual_on: Mapped[dt.date | None] = mapped_column(Date)
+    replans: Mapped[int] = mapped_column(Integer, server_default="0")
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("uq_project_milestone_project_kind", "project_id", "kind", unique=True),
+        CheckConstraint("version >= 1 AND replans >= 0", name="counters"),
+    )
+
+
+class ProgressReport(Base):
+    """A project's monthly progress report (one per month; a revision bumps ``version``, the history
+    keeps what it replaced). Investment in 10⁴ CNY (万元), as monthly reports state it."""
+
+    __tablename__ = "progress_report"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    percent_complete: Mapped[Decimal] = mapped_column(Numeric)
+    investment_month_cny_10k: Mapped[Decimal] = mapped_column(Numeric)
+    investment_total_cny_10k: Mapped[Decimal] = mapped_column(Numeric)
+    summary: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    reported_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        Index("uq_progress_report_project_month", "project_id", "month", unique=True),
+        CheckConstraint("extract(day FROM month) = 1", name="month_first_day"),
+        CheckConstraint("percent_complete >= 0 AND percent_complete <= 100", name="percent_range"),
+        CheckConstraint(
+            "investment_month_cny_10k >= 0 AND investment_total_cny_10k >= investment_month_cny_10k",
+            name="investment",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+
+class CoordinationProblem(Base):
+    """A problem a progress report raises for coordination, who is to solve it and when it was solved."""
+
+    __tablename__ = "coordination_problem"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    raised_in: Mapped[dt.date] = mapped_column(Date)
+    """The month of the report that raised it."""
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    """Who is to solve it: an authority, a department or the company."""
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    __table_args__ = (CheckConstraint("resolved_on IS NULL OR resolved_on >= raised_in", name="resolved_after_raised"),)
+
+
+class ScheduleEvent(Base):
+    """Append-only history of milestones, progress reports and coordination problems (a trigger refuses
+    edits, as on ``approval_event``)."""
+
+    __tablename__ = "schedule_event"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))
+    milestone_kind: Mapped[str | None] = mapped_column(ForeignKey("milestone_kind.code"))
+    report_month: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(ForeignKey("replan_reason.code"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    changes = mapped_column(JSONB, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('plan', 'replan', 'actual', 'report', 'revise_report', 'problem', 'resolve')",
+            name="action",
+        ),
+        CheckConstraint("action <> 'replan' OR reason IS NOT NULL", name="replan_has_reason"),
+    )
+
+
+# -- offtake and long-term supply agreements (issue #11) ----------------------------------------------
+class OfftakeAgreement(Base):
+    """A long-term supply (offtake) agreement: who buys how much a year of what, from whom, until when.
+
+    The seller is a company, a project or both; the source country (the project's, else the seller's)
+    is what the offtake concentration indicators count."""
+
+    __tablename__ = "offtake_agreement"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    commodity_code: Mapped[str] = mapped_column(ForeignKey("commodity.code"))
+    product: Mapped[str | None] = mapped_column(Text)
+    annual_quantity: Mapped[Decimal] = mapped_column(Numeric)
+    quantity_unit: Mapped[str] = mapped_column(ForeignKey("unit.code"))
+    annual_quantity_t: Mapped[Decimal] = mapped_column(Numeric)
+    """The annual quantity in tonnes (the unit's base), what the indicators add up."""
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    pricing_basis: Mapped[str] = mapped_column(ForeignKey("pricing_basis.code"))
+    pricing_note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(CODE_CHECK, name="code_format"),
+        CheckConstraint("num_nonnulls(seller_id, project_id) >= 1", name="has_seller"),
+        CheckConstraint("seller_id IS NULL OR seller_id <> buyer_id", name="two_parties"),
+        CheckConstraint("annual_quantity > 0 AND annual_quantity_t > 0", name="quantity_positive"),
+        CheckConstraint("end_on IS NULL OR end_on >= start_on", name="period"),
+        Index("ix_offtake_agreement_commodity", "commodity_code", "start_on"),
+    )

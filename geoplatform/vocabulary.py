@@ -72,6 +72,9 @@ LISTS = {
     "target_reason": "target_change_reason",
     "timetable_state": "timetable_state",
     "indicator": "indicator",
+    "milestone_kind": "milestone_kind",
+    "replan_reason": "replan_reason",
+    "pricing_basis": "pricing_basis",
 }
 """Vocabulary list names (as the importer's fields call them) → codelist tables."""
 

@@ -27,6 +27,7 @@ from geoplatform.cluster import EmbeddedCluster
 from geoplatform.config import Settings, load_settings
 from geoplatform.database import create_db_engine, migrate, normalise_url
 from geoplatform.demo import load_demo
+from geoplatform.scheduling.demo import load_demo_schedules
 from geoplatform.supply.demo import load_demo_supply
 from geoplatform.users import create_user
 
@@ -97,6 +98,7 @@ def template_url(server_url: URL) -> URL:
     migrate(engine)
     load_demo(engine)
     load_demo_approvals(engine)
+    load_demo_schedules(engine)
     load_demo_supply(engine)
     create_user(engine, *EDITOR, "editor")
     create_user(engine, *VIEWER, "viewer")

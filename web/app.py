@@ -14,6 +14,7 @@ from geoplatform.config import Settings, load_settings
 from geoplatform.database import open_database
 from layers.registry import check_layers
 from web import (
+    agreements_api,
     api,
     approvals_api,
     approvals_pages,
@@ -22,8 +23,11 @@ from web import (
     errors,
     i18n,
     import_pages,
+    lists_pages,
     ogcapi,
     pages,
+    schedule_api,
+    schedule_pages,
     supply_api,
     supply_pages,
     tiles,
@@ -84,6 +88,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(approvals_pages.bp)
     app.register_blueprint(supply_api.bp)
     app.register_blueprint(supply_pages.bp)
+    app.register_blueprint(schedule_api.bp)
+    app.register_blueprint(agreements_api.bp)
+    app.register_blueprint(schedule_pages.bp)
+    app.register_blueprint(lists_pages.bp)
     app.register_blueprint(import_pages.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)

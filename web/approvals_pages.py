@@ -20,7 +20,7 @@ from geoplatform.catalogue_stats import catalogue_statistics
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from web import context
 from web.access import current_account, require_role
-from web.board import BOARD_PARAMETERS, board_rows
+from web.board import BOARD_PARAMETERS, PROJECT_PARAMETERS, board_rows
 from web.floor import check_code
 from web.i18n import code_label, label
 from web.messages import GROUPS
@@ -41,6 +41,7 @@ def board() -> str:
         "approvals_board.html",
         rows=rows,
         filters=filters,
+        project_filters={k: v for k, v in filters.items() if k in PROJECT_PARAMETERS},
         authorities=service.authorities(context.engine()),
         countries=service.countries(context.engine()),
         csv_url=url_for("approvals_api.approvals") + "?" + urlencode({**filters, "format": "csv"}),

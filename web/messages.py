@@ -19,6 +19,23 @@ GROUPS = {
         "no_clock": lazy_gettext("Not yet accepted"),
         "not_applicable": lazy_gettext("Not applicable"),
     },
+    "schedule": {
+        "behind": lazy_gettext("Behind schedule"),
+        "due_soon": lazy_pgettext("milestone", "Due soon"),
+        "on_schedule": lazy_pgettext("milestone", "On schedule"),
+        "reached_late": lazy_gettext("Reached late"),
+        "reached_on_time": lazy_gettext("Reached on time"),
+        "unplanned": lazy_gettext("Not planned"),
+    },
+    "schedule_action": {
+        "plan": lazy_gettext("Planned (baseline)"),
+        "replan": lazy_gettext("Replanned"),
+        "actual": lazy_gettext("Reached"),
+        "report": lazy_gettext("Progress reported"),
+        "revise_report": lazy_gettext("Progress report revised"),
+        "problem": lazy_gettext("Problem raised"),
+        "resolve": lazy_gettext("Problem solved"),
+    },
     "approval_action": {
         "create": lazy_pgettext("approval event", "Created"),
         "transition": lazy_pgettext("approval event", "Status"),

@@ -13,12 +13,15 @@ from flask_babel import gettext as _
 from geoplatform.approvals import service
 from geoplatform.catalogue import company_record, countries_in_use, deposit_record, history, project_record
 from geoplatform.errors import InvalidParameter, NotFound
+from geoplatform.scheduling import board
+from geoplatform.supply import agreements
 from layers.query import parse_items_query
 from layers.registry import DEPOSITS, PROJECTS
 from web import atlas, context, maps, timeline
 from web.floor import RECORD_PAGES, check_code, check_company_key
 from web.i18n import label, record_name
 from web.messages import GROUPS
+from web.schedule_board import SCHEDULE_COLOURS
 from web.searching import parse_search, run_search
 from web.timeline import TIMETABLE_COLOURS, allowed_next
 
@@ -177,7 +180,14 @@ def company_page(key: str) -> str:
     record = company_record(context.engine(), check_company_key(key))
     if record is None:
         raise NotFound("There is no company with that key.")
-    return render_template("company.html", r=record, title=record_name(record), **_holdings_map(record["holdings"]))
+    return render_template(
+        "company.html",
+        r=record,
+        title=record_name(record),
+        agreements=agreements.agreement_rows(context.engine(), company=key),
+        agreement_filter={"company": key},
+        **_holdings_map(record["holdings"]),
+    )
 
 
 def _holdings_map(holdings: list[dict[str, Any]]) -> dict[str, str]:
@@ -218,4 +228,8 @@ def project_page(code: str) -> str:
         allowed_next=allowed_next,
         today=today,
         history=history(context.engine(), "projects", code),
+        schedule=board.project_schedule(context.engine(), code, today),
+        schedule_colours=SCHEDULE_COLOURS,
+        agreements=agreements.agreement_rows(context.engine(), project=code),
+        agreement_filter={"project": code},
     )

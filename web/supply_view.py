@@ -97,6 +97,8 @@ INDICATOR_UNITS = {
     "capacity_utilisation": "ratio",
     "supply_hhi": "hhi",
     "capacity_hhi": "hhi",
+    "offtake_hhi": "hhi",
+    "offtake_top3_share": "ratio",
     "reserve_life": "a",
     "inventory_cover": "d",
 }

@@ -7,16 +7,21 @@ is marked ``illustrative`` and its source says so in both languages; the pages s
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from geoplatform.supply.agreements import AgreementInput, save_agreement
 from geoplatform.supply.warnings import evaluate
 
 SOURCE = "示意数据，非真实统计 / Illustrative data, not real statistics"
 DEMO_USER = "demo"
+AGREEMENTS_FILE = Path(__file__).parents[1] / "data" / "demo" / "agreements.csv"
 FIRST_YEAR, LAST_YEAR = 2015, 2025
 LAST_MONTH = dt.date(2026, 10, 1)
 
@@ -150,8 +155,36 @@ def _values(code: str, profile: dict[str, Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
+def load_demo_agreements(engine: Engine) -> int:
+    """The illustrative offtake agreements (``data/demo/agreements.csv``), saved through the service as an
+    editor would; a rerun changes nothing. Returns how many were created or updated."""
+    with open(AGREEMENTS_FILE, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    written = 0
+    for row in rows:
+        agreement = AgreementInput(
+            code=row["code"],
+            buyer=row["buyer"],
+            seller=row["seller"] or None,
+            project=row["project"] or None,
+            commodity=row["commodity"],
+            product=row["product"] or None,
+            annual_quantity=Decimal(row["annual_quantity"]),
+            unit=row["unit"],
+            start_on=dt.date.fromisoformat(row["start_on"]),
+            end_on=dt.date.fromisoformat(row["end_on"]) if row["end_on"] else None,
+            pricing_basis=row["pricing_basis"],
+            pricing_note=row["pricing_note"] or None,
+            source=row["source"],
+        )
+        written += save_agreement(engine, agreement, DEMO_USER) != "unchanged"
+    return written
+
+
 def load_demo_supply(engine: Engine) -> dict[str, int]:
-    """Replace the illustrative series and the demo rules, then evaluate the warnings once."""
+    """Replace the illustrative series and the demo rules, save the demo agreements, then evaluate the
+    warnings once (the agreements count in the offtake concentration)."""
+    agreements = load_demo_agreements(engine)
     rows = [row for code, profile in PROFILES.items() for row in _values(code, profile)]
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM warning_level"))
@@ -189,4 +222,4 @@ def load_demo_supply(engine: Engine) -> dict[str, int]:
             ],
         )
         done = evaluate(conn, "demo", DEMO_USER)
-    return {"values": len(rows), "rules": len(rules), "levels": done.levels}
+    return {"values": len(rows), "rules": len(rules), "levels": done.levels, "agreements": agreements}

@@ -14,6 +14,10 @@ ratios (0.62, not 62 %), days, years, HHI points.
 - capacity_hhi: the same over the catalogue's producing projects' (stage ``operation``) capacities by
   country, as world scope for the current year; a project with several commodities states one capacity
   for all of them and is left out.
+- offtake_hhi and offtake_top3_share: the same over the annual quantities (tonnes) of the offtake
+  agreements of Chinese buyers, by source country (the project's, else the seller's), per calendar year
+  in force up to this year, each agreement weighted by the share of the year it runs; as scope country
+  CN — how concentrated China's contracted supply is.
 - price_change = price ÷ price of the same period a year before − 1, same scope and currency.
 - price_volatility = standard deviation of the last 12 monthly log returns × √12 (needs 12 returns).
 - inventory_cover = inventory ÷ (consumption ÷ days of the period), the apparent consumption as above
@@ -105,6 +109,26 @@ producing AS (
                       WHERE other.project_id = p.id AND other.commodity_code <> pc.commodity_code)
     GROUP BY pc.commodity_code, p.country_code
 ),
+offtake_years AS (
+    SELECT a.commodity_code, coalesce(p.country_code, s.country_code) AS source_country, y.year,
+           sum(a.annual_quantity_t
+               * (least(coalesce(a.end_on, make_date(y.year, 12, 31)), make_date(y.year, 12, 31))
+                  - greatest(a.start_on, make_date(y.year, 1, 1)) + 1)
+               / (make_date(y.year, 12, 31) - make_date(y.year, 1, 1) + 1)) AS quantity
+    FROM offtake_agreement a
+    JOIN chinese_company buyer ON buyer.id = a.buyer_id
+    LEFT JOIN project p ON p.id = a.project_id
+    LEFT JOIN company s ON s.id = a.seller_id
+    CROSS JOIN LATERAL generate_series(
+        extract(year FROM a.start_on)::int,
+        least(extract(year FROM coalesce(a.end_on, current_date)), extract(year FROM current_date))::int) AS y(year)
+    GROUP BY 1, 2, 3
+),
+offtake_shares AS (
+    SELECT commodity_code, year, quantity / nullif(sum(quantity) OVER (PARTITION BY commodity_code, year), 0) AS share,
+           row_number() OVER (PARTITION BY commodity_code, year ORDER BY quantity DESC, source_country) AS rank
+    FROM offtake_years
+),
 capacity_shares AS (
     SELECT commodity_code, capacity / nullif(sum(capacity) OVER (PARTITION BY commodity_code), 0) AS share
     FROM producing
@@ -129,6 +153,14 @@ UNION ALL
 SELECT 'capacity_hhi', commodity_code, 'world', '', 'year', make_date(extract(year FROM current_date)::int, 1, 1),
        make_date(extract(year FROM current_date)::int, 12, 31), sum(share * share) * 10000, 'hhi'
 FROM capacity_shares WHERE share IS NOT NULL GROUP BY commodity_code
+UNION ALL
+SELECT 'offtake_hhi', commodity_code, 'country', 'CN', 'year', make_date(year, 1, 1), make_date(year, 12, 31),
+       sum(share * share) * 10000, 'hhi'
+FROM offtake_shares WHERE share IS NOT NULL GROUP BY commodity_code, year
+UNION ALL
+SELECT 'offtake_top3_share', commodity_code, 'country', 'CN', 'year', make_date(year, 1, 1), make_date(year, 12, 31),
+       sum(share) FILTER (WHERE rank <= 3), 'ratio'
+FROM offtake_shares WHERE share IS NOT NULL GROUP BY commodity_code, year
 UNION ALL
 SELECT 'price_change', now_.commodity_code, now_.scope_kind, now_.scope_code, now_.period_kind,
        now_.period_start, now_.period_end, now_.price / before.price - 1, 'ratio'
