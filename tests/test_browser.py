@@ -381,3 +381,26 @@ def test_the_supply_pages_draw_levels_and_charts_in_both_languages(offline_page,
     assert page.locator('#warnings tbody tr[data-level="red"]').count() >= 4
     screenshot(page, "supply-warnings-zh")
     assert blocked == [] and errors == [] and console == []
+
+
+def test_the_scheduling_board_project_schedule_and_regional_list_render_in_chinese(offline_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page, blocked, errors = offline_page
+    console = console_errors(page)
+    page.goto(live_server.url + "/schedule?lang=zh&behind=true")
+    assert page.locator("h1").inner_text() == "调度看板"
+    behind = page.locator('tr[data-schedule="behind"]')
+    assert behind.count() >= 2 and "滞后" in behind.first.inner_text()
+    screenshot(page, "schedule-board-zh")
+    behind.first.locator("a").first.click()
+    page.wait_for_url("**/projects/**#schedule")
+    section = page.locator("#schedule")
+    assert section.locator('tr[data-schedule="behind"]').count() >= 1
+    bar = section.locator(".gp-progress-bar > span").bounding_box()
+    assert bar is not None and bar["width"] > 10, "the progress bar is drawn"
+    page.goto(live_server.url + "/lists/540000?lang=zh")
+    assert page.locator("h1").inner_text() == "西藏自治区资源开发项目清单"
+    assert page.locator(".gp-project-list tbody tr").count() >= 4
+    header = page.locator(".gp-project-list th").first.bounding_box()
+    assert header is not None and header["height"] < 120, "headers are not squeezed into a column of characters"
+    screenshot(page, "project-list-zh")
+    assert blocked == [] and errors == [] and console == []

@@ -75,6 +75,11 @@ def _quantity(data: dict[str, Any]) -> Decimal:
         raise InvalidParameter("Field 'annual_quantity' must be a number greater than zero.") from None
 
 
+def _commodity(raw: str) -> str:
+    """A commodity as the vocabulary knows it: a code, a symbol or a name (锂, Li, lithium)."""
+    return one_commodity(context.vocabulary())(raw) or raw  # an unknown one: the service refuses it
+
+
 def _unit(raw: str) -> str:
     """A unit as the vocabulary knows it: a code (10kt) or its spelling (万吨, 万吨/年)."""
     return context.vocabulary().unit(raw) or raw  # an unknown one: the service names the allowed units
@@ -96,7 +101,7 @@ def save(code: str) -> Response:
         buyer=_required(data, "buyer"),
         seller=text_field(data, "seller") or None,
         project=text_field(data, "project") or None,
-        commodity=_required(data, "commodity"),
+        commodity=_commodity(_required(data, "commodity")),
         product=text_field(data, "product"),
         annual_quantity=_quantity(data),
         unit=_unit(_required(data, "unit")),

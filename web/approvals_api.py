@@ -6,80 +6,25 @@ Reads are public; every write needs the editor role and names the ``version`` it
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from typing import Any
-
 from flask import Blueprint, Response, request
 
 from geoplatform.approvals import service, statistics
 from geoplatform.errors import InvalidParameter
 from web import context
-from web.access import current_account, require_role
-from web.board import BOARD_FIELDS, ITEM_FIELDS, board_csv, board_rows, jsonable
+from web.access import require_role
+from web.board import BOARD_FIELDS, ITEM_FIELDS, board_csv, board_rows
 from web.floor import check_code
+from web.json_io import actor, body, date_field, json_response, pick, text_field, version_field
 
 bp = Blueprint("approvals_api", __name__, url_prefix="/api/v1")
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=jsonable), status=status, mimetype="application/json")
-
-
-def _pick(row: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    return {f: jsonable(row.get(f)) for f in fields}
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidParameter("The body must be a JSON object.")
-    return body
-
-
-def _date(body: dict[str, Any], name: str, required: bool = True) -> dt.date | None:
-    value = body.get(name)
-    if value in (None, ""):
-        if required:
-            raise InvalidParameter(f"Field '{name}' is required (YYYY-MM-DD).")
-        return None
-    try:
-        if isinstance(value, str):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise InvalidParameter(f"Field '{name}' must be a date written YYYY-MM-DD.")
-
-
-def _version(body: dict[str, Any]) -> int:
-    raw = request.headers.get("If-Match", body.get("version"))
-    if isinstance(raw, str):
-        raw = raw.strip().strip("W/").strip('"')
-    try:
-        return int(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidParameter("Name the version you read: field 'version' or header If-Match.") from None
-
-
-def _text(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise InvalidParameter(f"Field '{name}' must be text.")
-    return value
-
-
-def _actor() -> str:
-    account = current_account()
-    assert account is not None  # require_role ran first
-    return account.username
 
 
 @bp.get("/projects/<code>/approvals")
 def project_approvals(code: str) -> Response:
     data = service.project_approvals(context.engine(), check_code(code))
-    data["items"] = [_pick(i, ITEM_FIELDS) for i in data["items"]]
+    data["items"] = [pick(i, ITEM_FIELDS) for i in data["items"]]
     data["events"] = [
-        _pick(
+        pick(
             e,
             (
                 "id",
@@ -97,43 +42,43 @@ def project_approvals(code: str) -> Response:
         )
         for e in data["events"]
     ]
-    return _json(data)
+    return json_response(data)
 
 
 @bp.post("/projects/<code>/approvals")
 @require_role("editor")
 def add_items(code: str) -> Response:
     """``{"template": true}`` adds the usual items for the project type; ``{"kind": "..."}`` adds one."""
-    body = _body()
-    if body.get("template") is True:
-        created = service.create_items_from_template(context.engine(), check_code(code), _actor())
-    elif isinstance(body.get("kind"), str):
-        service.add_item(context.engine(), check_code(code), body["kind"], _actor())
+    data = body()
+    if data.get("template") is True:
+        created = service.create_items_from_template(context.engine(), check_code(code), actor())
+    elif isinstance(data.get("kind"), str):
+        service.add_item(context.engine(), check_code(code), data["kind"], actor())
         created = 1
     else:
         raise InvalidParameter('Send {"template": true} or {"kind": "<approval kind>"}.')
-    return _json({"created": created}, 201)
+    return json_response({"created": created}, 201)
 
 
 @bp.post("/projects/<code>/approvals/<kind>/events")
 @require_role("editor")
 def post_event(code: str, kind: str) -> Response:
-    body = _body()
-    status = body.get("status")
+    data = body()
+    status = data.get("status")
     if not isinstance(status, str):
         raise InvalidParameter("Field 'status' is required: the item's new status.")
     change = service.Change(
         to_status=status,
-        event_date=_date(body, "event_date"),  # type: ignore[arg-type]
-        expected_version=_version(body),
-        comment=_text(body, "comment"),
-        document_number=_text(body, "document_number"),
-        authority=_text(body, "authority"),
-        target_on=_date(body, "target_on", required=False),
-        target_reason=_text(body, "target_reason"),
+        event_date=date_field(data, "event_date"),  # type: ignore[arg-type]
+        expected_version=version_field(data),
+        comment=text_field(data, "comment"),
+        document_number=text_field(data, "document_number"),
+        authority=text_field(data, "authority"),
+        target_on=date_field(data, "target_on", required=False),
+        target_reason=text_field(data, "target_reason"),
     )
-    version = service.record_change(context.engine(), check_code(code), kind, change, _actor())
-    response = _json({"kind": kind, "status": status, "version": version}, 201)
+    version = service.record_change(context.engine(), check_code(code), kind, change, actor())
+    response = json_response({"kind": kind, "status": status, "version": version}, 201)
     response.headers["ETag"] = f'"{version}"'
     return response
 
@@ -141,57 +86,57 @@ def post_event(code: str, kind: str) -> Response:
 @bp.post("/projects/<code>/approvals/<kind>/target")
 @require_role("editor")
 def post_target(code: str, kind: str) -> Response:
-    body = _body()
-    reason = _text(body, "reason")
+    data = body()
+    reason = text_field(data, "reason")
     if not reason:
         raise InvalidParameter("Field 'reason' is required: a target_change_reason code.")
     version = service.change_target(
         context.engine(),
         check_code(code),
         kind,
-        target_on=_date(body, "target_on"),  # type: ignore[arg-type]
+        target_on=date_field(data, "target_on"),  # type: ignore[arg-type]
         reason=reason,
-        expected_version=_version(body),
-        actor=_actor(),
-        comment=_text(body, "comment"),
+        expected_version=version_field(data),
+        actor=actor(),
+        comment=text_field(data, "comment"),
     )
-    return _json({"kind": kind, "version": version})
+    return json_response({"kind": kind, "version": version})
 
 
 @bp.post("/projects/<code>/pause")
 @require_role("editor")
 def pause(code: str) -> Response:
-    body = _body()
+    data = body()
     service.pause_project(
         context.engine(),
         check_code(code),
-        started_on=_date(body, "started_on"),  # type: ignore[arg-type]
-        reason=_text(body, "reason") or "",
-        actor=_actor(),
+        started_on=date_field(data, "started_on"),  # type: ignore[arg-type]
+        reason=text_field(data, "reason") or "",
+        actor=actor(),
     )
-    return _json({"paused": True})
+    return json_response({"paused": True})
 
 
 @bp.post("/projects/<code>/resume")
 @require_role("editor")
 def resume(code: str) -> Response:
-    body = _body()
+    data = body()
     service.resume_project(
         context.engine(),
         check_code(code),
-        ended_on=_date(body, "ended_on"),  # type: ignore[arg-type]
-        actor=_actor(),
-        comment=_text(body, "comment"),
+        ended_on=date_field(data, "ended_on"),  # type: ignore[arg-type]
+        actor=actor(),
+        comment=text_field(data, "comment"),
     )
-    return _json({"paused": False})
+    return json_response({"paused": False})
 
 
 @bp.get("/approvals/statistics")
 def approval_statistics() -> Response:
     """Counts and durations (median, 90th percentile) for the items matching the board's filters."""
     summary = statistics.summarise(board_rows())
-    summary["overdue"] = [_pick(r, BOARD_FIELDS) for r in summary["overdue"]]
-    return _json(summary)
+    summary["overdue"] = [pick(r, BOARD_FIELDS) for r in summary["overdue"]]
+    return json_response(summary)
 
 
 @bp.get("/approvals")
@@ -199,7 +144,7 @@ def approvals() -> Response:
     rows = board_rows()
     if request.args.get("format") == "csv":
         return board_csv(rows)
-    return _json({"numberReturned": len(rows), "items": [_pick(r, BOARD_FIELDS) for r in rows]})
+    return json_response({"numberReturned": len(rows), "items": [pick(r, BOARD_FIELDS) for r in rows]})
 
 
 @bp.get("/calendar")
@@ -207,7 +152,7 @@ def calendar() -> Response:
     """The holiday calendar's reach: first and last day known, and the years of the next twelve months
     that are missing (then working-day and calendar-day deadlines there ignore public holidays)."""
     cover = service.calendar_coverage(context.engine())
-    return _json(
+    return json_response(
         {
             "first_day": cover.first_day,
             "last_day": cover.last_day,

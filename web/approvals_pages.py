@@ -41,7 +41,7 @@ def board() -> str:
         "approvals_board.html",
         rows=rows,
         filters=filters,
-        project_filters={k: v for k, v in filters.items() if k in PROJECT_PARAMETERS},
+        project_query={k: v for k, v in filters.items() if k in PROJECT_PARAMETERS},
         authorities=service.authorities(context.engine()),
         countries=service.countries(context.engine()),
         csv_url=url_for("approvals_api.approvals") + "?" + urlencode({**filters, "format": "csv"}),

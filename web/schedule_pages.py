@@ -32,7 +32,7 @@ def schedule_board() -> str:
         "schedule_board.html",
         rows=rows,
         filters=filters,
-        project_filters={k: v for k, v in filters.items() if k in PROJECT_PARAMETERS},
+        project_query={k: v for k, v in filters.items() if k in PROJECT_PARAMETERS},
         states=[s for s in board.SEVERITY if s != "unplanned"],
         countries=approvals.countries(context.engine()),
         csv_url=url_for("schedule_api.schedule") + "?" + urlencode({**filters, "format": "csv"}),
