@@ -1153,10 +1153,13 @@ class OfftakeAgreement(Base):
     pricing_note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    """Bumped by every change; a replacement names the version it read (409 when stale)."""
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
         CheckConstraint(CODE_CHECK, name="code_format"),
+        CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("num_nonnulls(seller_id, project_id) >= 1", name="has_seller"),
         CheckConstraint("seller_id IS NULL OR seller_id <> buyer_id", name="two_parties"),
         CheckConstraint("annual_quantity > 0 AND annual_quantity_t > 0", name="quantity_positive"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from geoplatform.approvals import service as approvals
 from geoplatform.approvals import workflow
@@ -21,6 +22,7 @@ from geoplatform.errors import InvalidParameter, NotFound
 from geoplatform.models import Company, Project, admin_region, country, milestone_kind, project_commodity
 from geoplatform.project_filter import ProjectFilter
 from geoplatform.scheduling import board
+from geoplatform.scheduling.service import reports_t
 
 projects_t = Project.__table__
 companies_t = Company.__table__
@@ -130,6 +132,16 @@ def project_list(engine: Engine, where: Area, today: dt.date | None = None) -> l
         items = approvals.item_rows(conn, approvals.items_t.c.project_id.in_(ids), today) if ids else []
         milestones = board.milestone_rows(conn, board.milestones_t.c.project_id.in_(ids), today) if ids else []
         kinds = list(conn.execute(select(milestone_kind.c.code).order_by(milestone_kind.c.sort_order)).scalars())
+        r = reports_t.c
+        latest = {
+            row.project_id: row
+            for row in conn.execute(
+                select(r.project_id, r.month, r.percent_complete)
+                .ext(distinct_on(r.project_id))
+                .where(r.project_id.in_(ids))
+                .order_by(r.project_id, r.month.desc())
+            )
+        }
     by_project_items: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         by_project_items.setdefault(item["project_code"], []).append(item)
@@ -156,8 +168,8 @@ def project_list(engine: Engine, where: Area, today: dt.date | None = None) -> l
             "next_approval_due_on": next_gate["effective_target_on"] if next_gate else None,
             "schedule": board.worst(list(marks.values())),
             "behind_days": max((m["schedule_days"] for m in marks.values() if m["schedule"] == "behind"), default=None),
-            "percent_complete": next((m["percent_complete"] for m in marks.values()), None),
-            "report_month": next((m["report_month"] for m in marks.values()), None),
+            "percent_complete": latest[project["id"]].percent_complete if project["id"] in latest else None,
+            "report_month": latest[project["id"]].month if project["id"] in latest else None,
         }
         for kind in kinds:
             mark = marks.get(kind)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from sqlalchemy import Engine, text
 
-from geoplatform.supply.warnings import evaluate_all
 from tests.conftest import EDITOR, VIEWER
 from tests.test_auth import basic
 
@@ -85,6 +85,9 @@ def test_project_and_company_pages_show_their_agreements(client) -> None:  # typ
     listed = company[company.index('id="agreements"') :]
     for code in ("OFT-MT-MARION-GANFENG", "OFT-GOULAMINA-GANFENG", "OFT-CAUCHARI-GANFENG"):
         assert f'data-code="{code}"' in listed
+    goulamina = re.search(r'data-code="OFT-GOULAMINA-GANFENG".*?</tr>', listed, flags=re.S)
+    assert goulamina and "<td>50 ten thousand tonnes (10⁴ t)/year</td>" in goulamina.group(0)
+    assert "E+" not in listed, "quantities are written as people write them"
     seller = client.get("/companies/mp_materials?lang=en").get_data(as_text=True)
     assert 'data-code="OFT-MTNPASS-SHENGHE" class="gp-past"' in seller, "an ended agreement is shown as past"
 
@@ -114,10 +117,24 @@ def test_editors_save_agreements_whole_and_every_change_is_traced(write_app, fre
     assert created.status_code == 201 and created.get_json()["outcome"] == "created"
     saved = client.get(url).get_json()
     assert (saved["commodity_code"], saved["quantity_unit"], saved["annual_quantity_t"]) == ("nickel", "10kt", 30000)
-    again = client.put(url, json=NEW, headers=basic(EDITOR))
-    assert again.status_code == 200 and again.get_json()["outcome"] == "unchanged"
-    changed = client.put(url, json={**NEW, "annual_quantity": 4, "end_on": None}, headers=basic(EDITOR))
-    assert changed.get_json()["outcome"] == "updated"
+    assert created.get_json()["version"] == 1 and created.headers["ETag"] == '"1"'
+    exists = client.put(url, json=NEW, headers=basic(EDITOR))
+    assert exists.status_code == 409 and "version" in exists.get_json()["description"], (
+        "a replacement names its version"
+    )
+    again = client.put(url, json={**NEW, "version": 1}, headers=basic(EDITOR))
+    assert again.status_code == 200 and again.get_json() == {
+        "code": "OFT-WEDA-TSINGSHAN",
+        "outcome": "unchanged",
+        "version": 1,
+    }
+    changed = client.put(
+        url, json={**NEW, "annual_quantity": 4, "end_on": None}, headers={**basic(EDITOR), "If-Match": '"1"'}
+    )
+    assert changed.get_json()["outcome"] == "updated" and changed.get_json()["version"] == 2
+    stale = client.put(url, json={**NEW, "annual_quantity": 5, "version": 1}, headers=basic(EDITOR))
+    assert stale.status_code == 409, "the second of two editors who read version 1 is refused"
+    assert client.put(url, json={**NEW, "version": 1.9}, headers=basic(EDITOR)).status_code == 400
     with fresh_engine.connect() as conn:
         trace = conn.execute(
             text(
@@ -139,11 +156,15 @@ def test_editors_save_agreements_whole_and_every_change_is_traced(write_app, fre
         {**NEW, "pricing_basis": "barter"},
         {**NEW, "source": ""},
         {**NEW, "start_on": "July 2024"},
+        {**NEW, "annual_quantity": "1e999999"},
+        {**NEW, "annual_quantity": "NaN"},
+        {**NEW, "buyer": 7},
     ):
         answer = client.put(url, json=bad, headers=basic(EDITOR))
         assert answer.status_code == 400 and answer.get_json()["description"], bad
     assert client.put("/api/v1/agreements/bad code", json=NEW, headers=basic(EDITOR)).status_code == 400
-    evaluate_all(fresh_engine, "test", "tester")
+    assert client.put("/api/v1/agreements/" + "A" * 41, json=NEW, headers=basic(EDITOR)).status_code == 400
+    # Saving an agreement judges the offtake indicators again: no separate evaluation needed.
     assert stored(fresh_engine, "offtake_hhi", "nickel", 2025) == pytest.approx(
         sum(
             (t / sum(shares(fresh_engine, "nickel", 2025).values())) ** 2

@@ -72,6 +72,12 @@ def test_a_milestone_is_planned_replanned_for_a_typed_reason_and_reached_with_ev
         dt.date(2026, 4, 11),
     )
     assert (done["schedule"], done["schedule_days"]) == ("reached_late", 10)
+    with pytest.raises(InvalidParameter, match="has been reached"):
+        change = MilestoneChange(dt.date(2026, 4, 11), reason="construction", expected_version=3)
+        service.record_milestone(fresh_engine, code, "construction_start", change, "ed", TODAY)
+    with pytest.raises(InvalidParameter, match="planned date is unchanged"):
+        change = MilestoneChange(actual_on=dt.date(2026, 4, 12), reason="funding", expected_version=3)
+        service.record_milestone(fresh_engine, code, "construction_start", change, "ed", TODAY)
     events = board.project_schedule(fresh_engine, code, TODAY)["events"]
     assert [(e["action"], e["reason"]) for e in events] == [
         ("plan", None),
@@ -151,6 +157,12 @@ def test_monthly_reports_are_checked_revised_with_their_version_and_raise_proble
         service.submit_report(fresh_engine, code, report("2026-05", "19", "400", "900"), "ed", TODAY)
     revised = report("2026-05", "19", "400", "900", summary="更正 / corrected", expected_version=1)
     assert service.submit_report(fresh_engine, code, revised, "ed2", TODAY) == 2
+    again = report("2026-04", "10", "500", "500", problems=(problem, problem), expected_version=1)
+    assert service.submit_report(fresh_engine, code, again, "ed", TODAY) == 1, "the same figures: no revision"
+    with pytest.raises(InvalidParameter, match="too large"):
+        service.parse_amount("investment_total_cny_10k", "1e999999")
+    with pytest.raises(InvalidParameter, match="must be a number"):
+        service.parse_amount("investment_total_cny_10k", "NaN")
     with pytest.raises(InvalidParameter):
         service.parse_month("2026-13")
     schedule = board.project_schedule(fresh_engine, code, TODAY)
@@ -169,6 +181,7 @@ def test_monthly_reports_are_checked_revised_with_their_version_and_raise_proble
         service.resolve_problem(fresh_engine, code, raised["id"], dt.date(2026, 5, 21), "ed", today=TODAY)
     actions = [e["action"] for e in board.project_schedule(fresh_engine, code, TODAY)["events"]]
     assert actions == ["report", "problem", "report", "revise_report", "resolve"]
+    assert len(board.project_schedule(fresh_engine, code, TODAY)["problems"]) == 1
 
 
 def test_the_demo_board_shows_every_state_and_the_api_page_and_csv_agree(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
@@ -246,6 +259,16 @@ def test_writes_need_an_editor_and_the_api_and_forms_record_milestones_and_repor
     ):
         answer = client.post(progress, json=bad, headers=basic(EDITOR))
         assert answer.status_code == 400 and answer.get_json()["description"], bad
+    for bad in (
+        {"planned_on": "2026-03-01", "reason": "funding", "version": 1.9},
+        {"actual_on": "2026-02-01", "version": True},
+    ):
+        answer = client.post(url, json=bad, headers=basic(EDITOR))
+        assert answer.status_code == 400, bad
+    huge = client.post(
+        progress, json={**report, "month": "2026-03", "investment_total_cny_10k": "1e999999"}, headers=basic(EDITOR)
+    )
+    assert huge.status_code == 400
     data = client.get(f"/api/v1/projects/{code}/schedule").get_json()
     problem = data["problems"][0]["id"]
     solved = client.post(
@@ -272,6 +295,10 @@ def test_writes_need_an_editor_and_the_api_and_forms_record_milestones_and_repor
         },
     )
     assert "cumulative figures cannot fall" in client.get(f"/projects/{code}?lang=en").get_data(as_text=True)
+    odd = client.post(
+        f"/projects/{code}/milestones", data={**form, "csrf_token": token, "version": "²", "kind": "construction_start"}
+    )
+    assert odd.status_code == 302, "a strange version is a message, not a server error"
     kinds = {m["kind"]: m for m in client.get(f"/api/v1/projects/{code}/schedule").get_json()["milestones"]}
     assert kinds["commissioning"]["planned_on"] == "2027-05-01"
     with fresh_engine.connect() as conn:
@@ -282,3 +309,15 @@ def test_writes_need_an_editor_and_the_api_and_forms_record_milestones_and_repor
             ).scalars()
         )
     assert actors == {EDITOR[0]}
+    # A project with monthly reports but no milestones still shows its progress on the regional list.
+    plain = new_project(fresh_engine)
+    body = {
+        "month": "2026-01",
+        "percent_complete": 12.5,
+        "investment_month_cny_10k": 40,
+        "investment_total_cny_10k": 40,
+    }
+    assert client.post(f"/api/v1/projects/{plain}/progress", json=body, headers=basic(EDITOR)).status_code == 201
+    listed = client.get("/api/v1/lists/CN").get_json()["projects"]
+    row = next(p for p in listed if p["code"] == plain)
+    assert (row["percent_complete"], row["report_month"], row["schedule"]) == (12.5, "2026-01-01", "unplanned")

@@ -10,10 +10,12 @@ from flask import Blueprint, Response, request
 
 from geoplatform.errors import InvalidParameter
 from geoplatform.supply import agreements
+from geoplatform.supply.warnings import evaluate_all
 from layers.query import one_commodity, parse_codes
 from web import context
 from web.access import require_role
-from web.json_io import actor, body, date_field, json_response, pick, text_field
+from web.floor import check_code
+from web.json_io import actor, body, date_field, json_response, pick, text_field, version_field
 from web.supply_view import csv_response
 
 bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1/agreements")
@@ -39,6 +41,7 @@ AGREEMENT_FIELDS = (
     "pricing_basis",
     "pricing_note",
     "source",
+    "version",
 )
 PARAMETERS = frozenset({"commodity", "project", "company", "format", "lang"})
 
@@ -62,7 +65,10 @@ def agreement_list() -> Response:
 
 @bp.get("/<code>")
 def one(code: str) -> Response:
-    return json_response(pick(agreements.agreement(context.engine(), code), AGREEMENT_FIELDS))
+    found = agreements.agreement(context.engine(), check_code(code))
+    response = json_response(pick(found, AGREEMENT_FIELDS))
+    response.headers["ETag"] = f'"{found["version"]}"'
+    return response
 
 
 def _quantity(data: dict[str, Any]) -> Decimal:
@@ -95,6 +101,8 @@ def _required(data: dict[str, Any], name: str) -> str:
 @bp.put("/<code>")
 @require_role("editor")
 def save(code: str) -> Response:
+    """Create (no version) or replace (the version read, in the body or If-Match) one agreement."""
+    check_code(code)
     data = body()
     agreement = agreements.AgreementInput(
         code=code,
@@ -110,6 +118,15 @@ def save(code: str) -> Response:
         pricing_basis=_required(data, "pricing_basis"),
         pricing_note=text_field(data, "pricing_note"),
         source=_required(data, "source"),
+        expected_version=version_field(data, required=False),
     )
     outcome = agreements.save_agreement(context.engine(), agreement, actor())
-    return json_response({"code": code, "outcome": outcome}, 201 if outcome == "created" else 200)
+    if outcome != "unchanged":
+        # The agreements count in the offtake concentration indicators: judge them again now.
+        evaluate_all(context.engine(), "api", actor())
+    saved = agreements.agreement(context.engine(), code)
+    response = json_response(
+        {"code": code, "outcome": outcome, "version": saved["version"]}, 201 if outcome == "created" else 200
+    )
+    response.headers["ETag"] = f'"{saved["version"]}"'
+    return response

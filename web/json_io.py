@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -58,13 +59,12 @@ def version_field(data: dict[str, Any], required: bool = True) -> int | None:
     if raw is None and not required:
         return None
     if isinstance(raw, str):
-        raw = raw.strip().strip("W/").strip('"')
-    if isinstance(raw, bool):
-        raw = None
-    try:
-        return int(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidParameter("Name the version you read: field 'version' or header If-Match.") from None
+        raw = raw.strip().removeprefix("W/").strip('"')
+        if re.fullmatch(r"[0-9]{1,9}", raw):
+            return int(raw)
+    elif isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 10**9:
+        return raw
+    raise InvalidParameter("Name the version you read (a whole number): field 'version' or header If-Match.")
 
 
 def text_field(data: dict[str, Any], name: str) -> str | None:

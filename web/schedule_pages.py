@@ -5,6 +5,7 @@ the same service calls the API makes, answered with a message on the project pag
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -51,8 +52,8 @@ def _date(name: str, required: bool = True) -> dt.date | None:
 
 
 def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    raw = request.form.get("version", "").strip()
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
 
 
 def _actor() -> str:

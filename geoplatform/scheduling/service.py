@@ -34,6 +34,8 @@ events_t = ScheduleEvent.__table__
 
 MAX_TEXT = 2000
 MAX_PROBLEMS = 20
+MAX_EXPONENT = 15
+"""Amounts below 10¹⁶ (10⁴ CNY): larger ones are typing errors and overflow PostgreSQL's numeric."""
 
 
 def _text(name: str, value: str | None, *, required: bool = False) -> str | None:
@@ -115,8 +117,14 @@ def record_milestone(
         values: dict[str, Any] = {}
         if change.planned_on and change.planned_on != current["planned_on"]:
             _check_reason(conn, change.reason, comment)
+            if current["actual_on"] is not None and change.reason != "correction":
+                # Replanning a milestone already reached would turn "reached late" into "on time".
+                raise InvalidParameter(
+                    "The milestone has been reached: its plan can only change to correct an entry error "
+                    "(reason 'correction')."
+                )
             values.update(planned_on=change.planned_on, replans=current["replans"] + 1)
-        elif change.reason and change.actual_on is None:
+        elif change.reason:
             raise InvalidParameter("The planned date is unchanged: a reason is only recorded with a new planned date.")
         if change.actual_on and change.actual_on != current["actual_on"]:
             values["actual_on"] = change.actual_on
@@ -262,6 +270,8 @@ def parse_amount(name: str, raw: Any, *, maximum: Decimal | None = None) -> Deci
         raise InvalidParameter(f"Field '{name}' must be a number.") from None
     if not value.is_finite() or value < 0:
         raise InvalidParameter(f"Field '{name}' must be a number of zero or more.")
+    if value.adjusted() > MAX_EXPONENT:
+        raise InvalidParameter(f"Field '{name}' is too large (at most 15 digits before the decimal point).")
     if maximum is not None and value > maximum:
         raise InvalidParameter(f"Field '{name}' may not exceed {maximum}.")
     return value
@@ -309,26 +319,38 @@ def submit_report(engine: Engine, project_code: str, report: Report, actor: str,
         else:
             if report.expected_version is None:
                 raise Conflict("That month has a report already: revise it with the version you read (version).")
-            version = conn.execute(
-                update(reports_t)
-                .where(reports_t.c.id == current["id"], reports_t.c.version == report.expected_version)
-                .values(**values, version=reports_t.c.version + 1, updated_at=dt.datetime.now(dt.UTC))
-                .returning(reports_t.c.version)
-            ).scalar()
-            if version is None:
+            if current["version"] != report.expected_version:  # the project row is locked: no writer in between
                 raise Conflict("The report was revised by someone else meanwhile; reload it and try again.")
-            before = {k: current[k] for k in values}
-            log(
-                conn,
-                project.id,
-                actor,
-                "revise_report",
-                report_month=report.month,
-                changes={
-                    k: [_jsonable({k: before[k]})[k], _jsonable({k: v})[k]] for k, v in values.items() if before[k] != v
-                },
+            # Who reported is not a revision by itself: only the figures and the summary count.
+            changed = {k: v for k, v in values.items() if k != "reported_by" and current[k] != v}
+            version = current["version"]
+            if changed:
+                version = conn.execute(
+                    update(reports_t)
+                    .where(reports_t.c.id == current["id"])
+                    .values(**values, version=reports_t.c.version + 1, updated_at=dt.datetime.now(dt.UTC))
+                    .returning(reports_t.c.version)
+                ).scalar_one()
+                log(
+                    conn,
+                    project.id,
+                    actor,
+                    "revise_report",
+                    report_month=report.month,
+                    changes={k: [_jsonable({k: current[k]})[k], _jsonable({k: v})[k]] for k, v in changed.items()},
+                )
+        # A revision that sends the month's problems again does not raise them twice.
+        known = {
+            (row.description, row.owner)
+            for row in conn.execute(
+                select(problems_t.c.description, problems_t.c.owner).where(
+                    problems_t.c.project_id == project.id, problems_t.c.raised_in == report.month
+                )
             )
-        for description, owner in problems:
+        }
+        for description, owner in dict.fromkeys(problems):
+            if (description, owner) in known:
+                continue
             conn.execute(
                 insert(problems_t).values(
                     project_id=project.id, raised_in=report.month, description=description, owner=owner

@@ -16,9 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
-from geoplatform.errors import InvalidParameter, NotFound
+from geoplatform.errors import Conflict, InvalidParameter, NotFound
 from geoplatform.models import (
     CODE_CHECK,
     Company,
@@ -37,6 +38,8 @@ projects_t = Project.__table__
 ANNUAL_QUANTITIES = ("mass", "capacity")
 """A yearly quantity is given as a mass (read as per year: 20 万吨) or as a rate (20 万吨/年)."""
 MAX_TEXT = 2000
+MAX_EXPONENT = 15
+"""Quantities below 10¹⁶: larger ones are typing errors (and overflow PostgreSQL's numeric)."""
 FIELDS = (
     "buyer",
     "seller",
@@ -70,6 +73,8 @@ class AgreementInput:
     product: str | None = None
     end_on: dt.date | None = None
     pricing_note: str | None = None
+    expected_version: int | None = None
+    """The version read, required to replace an existing agreement (None: create a new one)."""
 
 
 def _text(name: str, value: str | None, required: bool = False) -> str | None:
@@ -83,20 +88,22 @@ def _text(name: str, value: str | None, required: bool = False) -> str | None:
 
 def _check(agreement: AgreementInput) -> None:
     pattern = CODE_CHECK.split("'")[1]
-    if not re.fullmatch(pattern, agreement.code or ""):
+    if len(agreement.code or "") > 40 or not re.fullmatch(pattern, agreement.code or ""):
         raise InvalidParameter("Field 'code' must be upper-case letters, digits, '-' or '_' (e.g. OFT-MT-MARION).")
     if agreement.seller is None and agreement.project is None:
         raise InvalidParameter("Name the seller (a company key), the project, or both.")
     if agreement.seller is not None and agreement.seller == agreement.buyer:
         raise InvalidParameter("The buyer and the seller are the same company.")
-    if not agreement.annual_quantity.is_finite() or agreement.annual_quantity <= 0:
-        raise InvalidParameter("Field 'annual_quantity' must be a number greater than zero.")
+    quantity = agreement.annual_quantity
+    if not quantity.is_finite() or quantity <= 0 or quantity.adjusted() > MAX_EXPONENT:
+        raise InvalidParameter("Field 'annual_quantity' must be a number greater than zero (and below 10¹⁶).")
     if agreement.end_on is not None and agreement.end_on < agreement.start_on:
         raise InvalidParameter("Field 'end_on' is before 'start_on'.")
 
 
 def save_agreement(engine: Engine, agreement: AgreementInput, actor: str) -> str:
-    """Create the agreement, or replace the one with its code; 'created', 'updated' or 'unchanged'."""
+    """Create the agreement, or replace the one with its code (naming the version read, else 409);
+    'created', 'updated' or 'unchanged'."""
     _check(agreement)
     source = _text("source", agreement.source, required=True)
     with engine.begin() as conn:
@@ -148,25 +155,48 @@ def save_agreement(engine: Engine, agreement: AgreementInput, actor: str) -> str
         )
         after = _described(agreement)
         if current is None:
-            conn.execute(insert(agreements_t).values(code=agreement.code, created_by=actor, **values))
+            if agreement.expected_version is not None:
+                raise Conflict("There is no agreement with that code to replace; leave out the version to create it.")
+            # Two editors creating the same code at once: one inserts, the other gets 409, never a 500.
+            inserted = conn.execute(
+                pg_insert(agreements_t)
+                .values(code=agreement.code, created_by=actor, **values)
+                .on_conflict_do_nothing(index_elements=["code"])
+                .returning(agreements_t.c.id)
+            ).first()
+            if inserted is None:
+                raise Conflict("Someone created an agreement with that code meanwhile; read it and try again.")
             _trace(conn, agreement.code, actor, {}, after)
             return "created"
+        if agreement.expected_version != current["version"]:
+            raise Conflict(
+                f"The agreement exists (version {current['version']}): name the version you read to replace it "
+                "(field 'version' or header If-Match)."
+            )
         before = _stored(conn, agreement.code)
         changed = {k for k in FIELDS if before.get(k) != after.get(k)}
         if not changed:
             return "unchanged"
         conn.execute(
-            update(agreements_t).where(agreements_t.c.id == current["id"]).values(**values, updated_at=func.now())
+            update(agreements_t)
+            .where(agreements_t.c.id == current["id"])
+            .values(**values, version=agreements_t.c.version + 1, updated_at=func.now())
         )
         _trace(conn, agreement.code, actor, {k: before[k] for k in changed}, {k: after[k] for k in changed})
         return "updated"
+
+
+def plain(number: Decimal) -> str:
+    """A quantity as people write it: 50, 7.5, 100000 — never 5E+1."""
+    return format(number.normalize(), "f")
 
 
 def _described(agreement: AgreementInput) -> dict[str, Any]:
     """The agreement as its fields are named in the API (what the trace records)."""
     values = asdict(agreement)
     values.pop("code")
-    values["annual_quantity"] = str(agreement.annual_quantity.normalize())
+    values.pop("expected_version")
+    values["annual_quantity"] = plain(agreement.annual_quantity)
     for name in ("start_on", "end_on"):
         values[name] = values[name].isoformat() if values[name] else None
     for name in ("product", "pricing_note", "source"):
@@ -182,7 +212,7 @@ def _stored(conn: Any, code: str) -> dict[str, Any]:
         "project": row["project_code"],
         "commodity": row["commodity_code"],
         "product": row["product"],
-        "annual_quantity": str(Decimal(row["annual_quantity"]).normalize()),
+        "annual_quantity": plain(Decimal(row["annual_quantity"])),
         "unit": row["quantity_unit"],
         "start_on": row["start_on"].isoformat(),
         "end_on": row["end_on"].isoformat() if row["end_on"] else None,
@@ -217,6 +247,7 @@ def _rows(conn: Any, where: Any, today: dt.date | None = None) -> list[dict[str,
             a.pricing_note,
             a.source,
             a.created_by,
+            a.version,
             a.updated_at,
             buyer.c.key.label("buyer_key"),
             buyer.c.name.label("buyer_name"),

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from geoplatform.errors import NotFound
 from geoplatform.supply.agreements import AgreementInput, save_agreement
+from geoplatform.supply.agreements import agreement as agreement_record
 from geoplatform.supply.warnings import evaluate
 
 SOURCE = "示意数据，非真实统计 / Illustrative data, not real statistics"
@@ -162,6 +164,10 @@ def load_demo_agreements(engine: Engine) -> int:
         rows = list(csv.DictReader(handle))
     written = 0
     for row in rows:
+        try:
+            version: int | None = agreement_record(engine, row["code"])["version"]
+        except NotFound:
+            version = None
         agreement = AgreementInput(
             code=row["code"],
             buyer=row["buyer"],
@@ -176,6 +182,7 @@ def load_demo_agreements(engine: Engine) -> int:
             pricing_basis=row["pricing_basis"],
             pricing_note=row["pricing_note"] or None,
             source=row["source"],
+            expected_version=version,
         )
         written += save_agreement(engine, agreement, DEMO_USER) != "unchanged"
     return written

@@ -10,7 +10,9 @@ ratios (0.62, not 62 %), days, years, HHI points.
   imports − exports) where no consumption is reported; same scope and period.
 - reserve_life = reserves ÷ production, annual values of the same scope (years).
 - supply_hhi = Σ (share of each country in the production of the period)² × 10 000, and top3_share the
-  shares of the three largest producers: from the country-scope production values, as world scope.
+  shares of the three largest producers: from the country-scope production values, as world scope. Both
+  come from one hash aggregate per period: the top three are picked from each period's own values (a few
+  hundred), not by ranking every production value in one sort.
 - capacity_hhi: the same over the catalogue's producing projects' (stage ``operation``) capacities by
   country, as world scope for the current year; a project with several commodities states one capacity
   for all of them and is left out.
@@ -65,19 +67,11 @@ balance AS (
 ),
 concentration AS (
     SELECT commodity_code, period_kind, period_start, period_end,
-           sum(value_base * value_base) / nullif(sum(value_base) ^ 2, 0) * 10000 AS hhi
+           sum(value_base * value_base) / nullif(sum(value_base) ^ 2, 0) * 10000 AS hhi,
+           (SELECT sum(v) FROM (SELECT v FROM unnest(array_agg(value_base)) AS v ORDER BY v DESC LIMIT 3) top)
+               / nullif(sum(value_base), 0) AS top3
     FROM indicator_value
     WHERE superseded_at IS NULL AND indicator = 'production' AND scope_kind = 'country'
-    GROUP BY commodity_code, period_kind, period_start, period_end
-),
-top3 AS (
-    SELECT commodity_code, period_kind, period_start, period_end,
-           sum(value_base) FILTER (WHERE rank <= 3) / nullif(sum(value_base), 0) AS share
-    FROM (SELECT commodity_code, period_kind, period_start, period_end, value_base,
-                 row_number() OVER (PARTITION BY commodity_code COLLATE "C", period_kind COLLATE "C", period_start
-                                    ORDER BY value_base DESC) AS rank
-          FROM indicator_value
-          WHERE superseded_at IS NULL AND indicator = 'production' AND scope_kind = 'country') ranked
     GROUP BY commodity_code, period_kind, period_start, period_end
 ),
 prices AS (
@@ -147,8 +141,8 @@ UNION ALL
 SELECT 'supply_hhi', commodity_code, 'world', '', period_kind, period_start, period_end, hhi, 'hhi'
 FROM concentration WHERE hhi IS NOT NULL
 UNION ALL
-SELECT 'top3_share', commodity_code, 'world', '', period_kind, period_start, period_end, share, 'ratio'
-FROM top3 WHERE share IS NOT NULL
+SELECT 'top3_share', commodity_code, 'world', '', period_kind, period_start, period_end, top3, 'ratio'
+FROM concentration WHERE top3 IS NOT NULL
 UNION ALL
 SELECT 'capacity_hhi', commodity_code, 'world', '', 'year', make_date(extract(year FROM current_date)::int, 1, 1),
        make_date(extract(year FROM current_date)::int, 12, 31), sum(share * share) * 10000, 'hhi'

@@ -98,7 +98,9 @@ def upgrade() -> None:
         sa.Column("pricing_note", sa.Text(), nullable=True),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_offtake_agreement_version_positive")),
         sa.CheckConstraint("code ~ '^[A-Z0-9][A-Z0-9_-]+$'", name=op.f("ck_offtake_agreement_code_format")),
         sa.CheckConstraint(
             "annual_quantity > 0 AND annual_quantity_t > 0", name=op.f("ck_offtake_agreement_quantity_positive")
