@@ -48,6 +48,8 @@ def test_the_xlsx_and_csv_of_a_province_match_its_page_row_for_row(client, engin
     header = values[2]
     assert lakkor[header.index("进度状态")] == "滞后" and int(lakkor[header.index("滞后天数")]) > 0
     assert lakkor[header.index("开工（实际）")] and lakkor[header.index("绿色通道")] == "是"
+    jiama = next(row for row in values[4:] if row[1] == "PRJ-JIAMA-PH2")
+    assert jiama[header.index("运营主体")] == "中国黄金集团有限公司", "the operator is named"
     table = list(
         csv.reader(io.StringIO(client.get("/lists/540000?format=csv&lang=zh").get_data(as_text=True).lstrip("\ufeff")))
     )

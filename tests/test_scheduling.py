@@ -221,6 +221,12 @@ def test_the_project_page_shows_milestones_progress_and_problems(client, engine:
     data = client.get("/api/v1/projects/PRJ-LAGUOCUO-PH1/schedule").get_json()
     assert data["worst_schedule"] == "behind" and data["behind_days"] > 0
     assert data["reports"][0]["percent_complete"] <= 100 and data["problems"][0]["resolved_on"] is None
+    reports = client.get("/api/v1/projects/PRJ-LAGUOCUO-PH1/schedule?format=csv&table=reports").get_data(as_text=True)
+    table = list(csv.DictReader(io.StringIO(reports.lstrip("\ufeff"))))
+    assert [r["month"] for r in table] == [r["month"] for r in data["reports"]]
+    events = client.get("/api/v1/projects/PRJ-LAGUOCUO-PH1/schedule?format=csv&table=events").get_data(as_text=True)
+    assert '{""planned_on"": [null,' in events, "changes are JSON in their cell"
+    assert client.get("/api/v1/projects/PRJ-LAGUOCUO-PH1/schedule?format=csv&table=secrets").status_code == 400
 
 
 def test_writes_need_an_editor_and_the_api_and_forms_record_milestones_and_reports(

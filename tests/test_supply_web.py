@@ -132,3 +132,47 @@ def test_rule_writes_need_an_editor_are_audited_and_evaluate_at_once(write_app, 
     assert client.post(f"/api/v1/supply/rules/{rule_id}/withdraw", headers=basic(EDITOR)).status_code == 404
     assert client.post("/api/v1/supply/evaluate").status_code == 401
     assert client.post("/api/v1/supply/evaluate", headers=basic(EDITOR)).status_code == 201
+
+
+def test_editors_add_and_withdraw_rule_versions_through_the_commodity_page(write_app, fresh_engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_approval_pages import login
+    from tests.test_auth import csrf_token
+
+    client = write_app.test_client()
+    anonymous = client.get("/supply/graphite?lang=en").get_data(as_text=True)
+    assert 'id="rule-versions"' in anonymous and "New rule version" not in anonymous
+    form = {
+        "indicator": "import_dependence",
+        "scope_kind": "country",
+        "scope_code": "CN",
+        "direction": "rising",
+        "blue": "0.1",
+        "yellow": "0.2",
+        "red": "0.3",
+        "effective_from": "2020-01-01",
+        "note": "页面表单 / page form",
+    }
+    assert client.post("/supply/graphite/rules", data=form).status_code == 400  # no CSRF token
+    login(client, VIEWER)
+    token = csrf_token(client, "/supply/graphite")
+    assert client.post("/supply/graphite/rules", data={**form, "csrf_token": token}).status_code == 403
+    client = write_app.test_client()
+    login(client, EDITOR)
+    token = csrf_token(client, "/supply/graphite")
+    bad = client.post("/supply/graphite/rules", data={**form, "red": "0.05", "csrf_token": token})
+    assert bad.status_code == 302
+    assert "thresholds must grow" in client.get("/supply/graphite?lang=en").get_data(as_text=True)
+    saved = client.post("/supply/graphite/rules", data={**form, "csrf_token": token})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#rules")
+    with fresh_engine.connect() as conn:
+        rule = conn.execute(
+            text(
+                "SELECT id, created_by, note FROM warning_rule WHERE commodity_code = 'graphite' AND note LIKE '页面%'"
+            )
+        ).one()
+        evaluated = conn.execute(text("SELECT username FROM warning_evaluation ORDER BY id DESC LIMIT 1")).scalar_one()
+    assert rule.created_by == EDITOR[0] and evaluated == EDITOR[0], "the rule is traced and judged at once"
+    page = client.get("/supply/graphite?lang=en").get_data(as_text=True)
+    assert f'data-rule="{rule.id}" class="gp-current"' in page and "New rule version" in page
+    client.post(f"/supply/graphite/rules/{rule.id}/withdraw", data={"csrf_token": token})
+    assert f'data-rule="{rule.id}" class="gp-past"' in client.get("/supply/graphite?lang=en").get_data(as_text=True)

@@ -19,10 +19,11 @@ from geoplatform.approvals import service, statistics
 from geoplatform.catalogue_stats import catalogue_statistics
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from web import context
-from web.access import current_account, require_role
+from web.access import require_role
 from web.board import BOARD_PARAMETERS, PROJECT_PARAMETERS, board_rows
 from web.floor import check_code
 from web.i18n import code_label, label
+from web.json_io import actor
 from web.messages import GROUPS
 from web.timeline import TIMETABLE_COLOURS
 
@@ -158,12 +159,6 @@ def _apply(code: str, action: Any) -> Response:
     return _back(code)
 
 
-def _actor() -> str:
-    account = current_account()
-    assert account is not None
-    return account.username
-
-
 @bp.post("/projects/<code>/approvals/<kind>")
 @require_role("editor")
 def record(code: str, kind: str) -> Response:
@@ -180,7 +175,7 @@ def record(code: str, kind: str) -> Response:
             target_on=_form_date("target_on") if target else None,
             target_reason=request.form.get("target_reason") or None,
         )
-        service.record_change(context.engine(), code, kind, change, _actor())
+        service.record_change(context.engine(), code, kind, change, actor())
 
     return _apply(code, action)
 
@@ -198,7 +193,7 @@ def target(code: str, kind: str) -> Response:
             target_on=_form_date("target_on"),
             reason=request.form.get("reason", ""),
             expected_version=_form_int("version"),
-            actor=_actor(),
+            actor=actor(),
             comment=request.form.get("comment") or None,
         ),
     )
@@ -215,7 +210,7 @@ def pause(code: str) -> Response:
             code,
             started_on=_form_date("started_on"),
             reason=request.form.get("reason", ""),
-            actor=_actor(),
+            actor=actor(),
         ),
     )
 
@@ -230,7 +225,7 @@ def resume(code: str) -> Response:
             context.engine(),
             code,
             ended_on=_form_date("ended_on"),
-            actor=_actor(),
+            actor=actor(),
             comment=request.form.get("comment") or None,
         ),
     )

@@ -1,4 +1,5 @@
-"""Reading JSON bodies and writing JSON answers, shared by the API blueprints that write.
+"""Reading JSON bodies and writing JSON answers, shared by the API blueprints that write (and
+:func:`actor`, the signed-in writer, by the page forms too).
 
 Each field helper names the field in its error (HTTP 400), so a client learns what to mend; the
 version a writer read comes from the body field ``version`` or the ``If-Match`` header."""

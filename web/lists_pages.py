@@ -84,6 +84,10 @@ def _location(row: dict[str, Any]) -> str:
     return row["subdivision_code"] or code_label("country", row["country_code"])
 
 
+def _operator(row: dict[str, Any]) -> str:
+    return record_name({"name": row["operator"], "name_zh": row["operator_zh"], "name_en": row["operator_en"]})
+
+
 Column = tuple[str, str, Callable[[dict[str, Any]], Any]]
 
 
@@ -97,7 +101,7 @@ def _columns() -> list[Column]:
         ("项目类型", "Type", lambda r: code_label("project_type", r["project_type"])),
         ("所在地", "Location", _location),
         ("项目阶段", "Stage", lambda r: code_label("project_stage", r["stage"])),
-        ("运营主体", "Operator", lambda r: record_name(r, "operator_") if r["operator"] else ""),
+        ("运营主体", "Operator", _operator),
         ("设计产能", "Capacity", lambda r: _number(r["capacity"])),
         ("产能单位", "Capacity unit", lambda r: code_label("unit", r["capacity_unit"])),
         ("总投资（亿元）", "Investment (10⁸ CNY)", lambda r: _number(r["investment_cny_100m"])),

@@ -6,6 +6,7 @@ Reads are public; writes need the editor role; a change to an existing milestone
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -17,6 +18,7 @@ from web.access import require_role
 from web.floor import check_code
 from web.json_io import actor, body, date_field, json_response, pick, text_field, version_field
 from web.schedule_board import MILESTONE_FIELDS, SCHEDULE_FIELDS, schedule_csv, schedule_rows
+from web.supply_view import csv_response
 
 bp = Blueprint("schedule_api", __name__, url_prefix="/api/v1")
 
@@ -51,9 +53,26 @@ def schedule() -> Response:
     return json_response({"numberReturned": len(rows), "milestones": [pick(r, SCHEDULE_FIELDS) for r in rows]})
 
 
+TABLES = {"milestones": MILESTONE_FIELDS, "reports": REPORT_FIELDS, "problems": PROBLEM_FIELDS, "events": EVENT_FIELDS}
+
+
 @bp.get("/projects/<code>/schedule")
 def project_schedule(code: str) -> Response:
+    """A project's schedule as JSON; ``format=csv&table=milestones|reports|problems|events`` one table as CSV."""
+    unknown = set(request.args) - {"format", "table", "lang"}
+    if unknown:
+        raise InvalidParameter("Unknown query parameter; accepted: format, table.")
     data = board.project_schedule(context.engine(), check_code(code))
+    if request.args.get("format") == "csv":
+        table = request.args.get("table", "milestones")
+        if table not in TABLES:
+            raise InvalidParameter("Parameter 'table' is one of " + ", ".join(TABLES) + ".")
+        rows = data[table]
+        if table == "events":  # the changes as JSON text in their cell, not a Python repr
+            rows = [{**e, "changes": json.dumps(e["changes"], ensure_ascii=False)} for e in rows]
+        return csv_response(TABLES[table], rows, f"{code}-{table}")
+    if request.args.get("format") not in (None, "", "json"):
+        raise InvalidParameter("Parameter 'format' is json or csv.")
     data["milestones"] = [pick(m, MILESTONE_FIELDS) for m in data["milestones"]]
     data["reports"] = [pick(r, REPORT_FIELDS) for r in data["reports"]]
     data["problems"] = [pick(p, PROBLEM_FIELDS) for p in data["problems"]]

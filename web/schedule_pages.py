@@ -17,9 +17,10 @@ from geoplatform.approvals import service as approvals
 from geoplatform.errors import GeoplatformError, InvalidParameter
 from geoplatform.scheduling import board, service
 from web import context
-from web.access import current_account, require_role
+from web.access import require_role
 from web.board import PROJECT_PARAMETERS
 from web.floor import check_code
+from web.json_io import actor
 from web.schedule_board import SCHEDULE_COLOURS, SCHEDULE_PARAMETERS, schedule_rows
 
 bp = Blueprint("schedule_pages", __name__)
@@ -56,12 +57,6 @@ def _version() -> int | None:
     return int(raw) if re.fullmatch(r"[0-9]{1,9}", raw) else None
 
 
-def _actor() -> str:
-    account = current_account()
-    assert account is not None
-    return account.username
-
-
 def _apply(code: str, action: Callable[[], object]) -> Response:
     try:
         action()
@@ -84,7 +79,7 @@ def milestone(code: str) -> Response:
             comment=request.form.get("comment") or None,
             expected_version=_version(),
         )
-        service.record_milestone(context.engine(), code, request.form.get("kind", ""), change, _actor())
+        service.record_milestone(context.engine(), code, request.form.get("kind", ""), change, actor())
 
     return _apply(code, action)
 
@@ -108,7 +103,7 @@ def progress(code: str) -> Response:
             problems=(service.Problem(problem, owner),) if problem else (),
             expected_version=_version(),
         )
-        service.submit_report(context.engine(), code, report, _actor())
+        service.submit_report(context.engine(), code, report, actor())
 
     return _apply(code, action)
 
@@ -124,7 +119,7 @@ def resolve(code: str, problem_id: int) -> Response:
             code,
             problem_id,
             _date("resolved_on"),
-            _actor(),  # type: ignore[arg-type]
+            actor(),  # type: ignore[arg-type]
             comment=request.form.get("comment") or None,
         ),
     )

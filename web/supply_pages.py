@@ -1,17 +1,26 @@
 """Supply-security pages: ``/supply`` (a card per strategic mineral), ``/supply/warnings`` and
-``/supply/<commodity>`` (its charts, warnings with their history, links to the map and search).
+``/supply/<commodity>`` (its charts, warnings with their history, its rule versions with the editors'
+forms to add and withdraw them, links to the map and search).
 
 Charts are inline SVG drawn on the server (``_supply_charts.html``): they work offline and print."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
+from geoplatform.errors import GeoplatformError, InvalidParameter
 from geoplatform.supply import queries
+from geoplatform.supply.warnings import RuleInput, add_rule, evaluate_all, rules, withdraw_rule
 from web import context
+from web.access import require_role
 from web.i18n import code_label
+from web.json_io import actor
 from web.supply_view import (
     LEVEL_COLOURS,
     check_parameters,
@@ -70,6 +79,73 @@ def commodity_page(commodity: str) -> str:
         ),
     )
     producers = [(code_label("country", p["country"]), round(p["value"]), None) for p in page["producers"]]
+    with context.engine().connect() as conn:
+        versions = rules(conn, page["commodity"]["code"])
     return render_template(
-        "supply_commodity.html", page=page, charts=charts, ruled=ruled, producers=producers, **_helpers()
+        "supply_commodity.html",
+        page=page,
+        charts=charts,
+        ruled=ruled,
+        producers=producers,
+        rules=versions,
+        **_helpers(),
     )
+
+
+def _back(commodity: str) -> Response:
+    return redirect(url_for("supply_pages.commodity_page", commodity=commodity) + "#rules")
+
+
+def _number(name: str) -> float:
+    raw = request.form.get(name, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidParameter(f"The {name} threshold must be a number.") from None
+    if not math.isfinite(value):
+        raise InvalidParameter(f"The {name} threshold must be a number.")
+    return value
+
+
+@bp.post("/supply/<commodity>/rules")
+@require_role("editor")
+def new_rule(commodity: str) -> Response:
+    """The page form for a new rule version: the same service call as ``POST /api/v1/supply/rules``, then
+    an evaluation, and the outcome as a message on the commodity page."""
+    code = commodity_parameter(commodity)
+    try:
+        try:
+            since = dt.date.fromisoformat(request.form.get("effective_from", ""))
+        except ValueError:
+            raise InvalidParameter("effective_from must be a date (YYYY-MM-DD).") from None
+        rule = RuleInput(
+            indicator=request.form.get("indicator", ""),
+            commodity_code=code,
+            direction=request.form.get("direction", ""),
+            blue=_number("blue"),
+            yellow=_number("yellow"),
+            red=_number("red"),
+            effective_from=since,
+            scope_kind=request.form.get("scope_kind") or None,
+            scope_code=(request.form.get("scope_code") or "").strip() or None,
+            note=(request.form.get("note") or "").strip()[:500] or None,
+        )
+        add_rule(context.engine(), rule, actor())
+        evaluate_all(context.engine(), "api", actor())
+        flash(_("Saved."), "ok")
+    except GeoplatformError as error:
+        flash(error.description, "error")
+    return _back(code)
+
+
+@bp.post("/supply/<commodity>/rules/<int:rule_id>/withdraw")
+@require_role("editor")
+def withdraw(commodity: str, rule_id: int) -> Response:
+    code = commodity_parameter(commodity)
+    try:
+        withdraw_rule(context.engine(), rule_id, actor())
+        evaluate_all(context.engine(), "api", actor())
+        flash(_("Saved."), "ok")
+    except GeoplatformError as error:
+        flash(error.description, "error")
+    return _back(code)
