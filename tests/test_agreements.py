@@ -158,6 +158,7 @@ def test_editors_save_agreements_whole_and_every_change_is_traced(write_app, fre
         {**NEW, "start_on": "July 2024"},
         {**NEW, "annual_quantity": "1e999999"},
         {**NEW, "annual_quantity": "NaN"},
+        {**NEW, "annual_quantity": "1E-500000"},
         {**NEW, "buyer": 7},
     ):
         answer = client.put(url, json=bad, headers=basic(EDITOR))

@@ -163,6 +163,8 @@ def test_monthly_reports_are_checked_revised_with_their_version_and_raise_proble
         service.parse_amount("investment_total_cny_10k", "1e999999")
     with pytest.raises(InvalidParameter, match="must be a number"):
         service.parse_amount("investment_total_cny_10k", "NaN")
+    with pytest.raises(InvalidParameter, match="too precise"):
+        service.parse_amount("investment_month_cny_10k", "1E-500000")
     with pytest.raises(InvalidParameter):
         service.parse_month("2026-13")
     schedule = board.project_schedule(fresh_engine, code, TODAY)

@@ -174,5 +174,24 @@ def test_editors_add_and_withdraw_rule_versions_through_the_commodity_page(write
     assert rule.created_by == EDITOR[0] and evaluated == EDITOR[0], "the rule is traced and judged at once"
     page = client.get("/supply/graphite?lang=en").get_data(as_text=True)
     assert f'data-rule="{rule.id}" class="gp-current"' in page and "New rule version" in page
+    world = client.post(
+        "/supply/graphite/rules",
+        data={**form, "indicator": "price_volatility", "scope_kind": "world", "scope_code": "", "csrf_token": token},
+    )
+    assert world.status_code == 302
+    for odd in ({"scope_code": "X" * 61}, {"note": "a\x00b"}, {"scope_kind": "galaxy"}, {"indicator": ""}):
+        answer = client.post("/supply/graphite/rules", data={**form, **odd, "csrf_token": token})
+        assert answer.status_code == 302, odd  # a message on the page, never a server error
+    with fresh_engine.connect() as conn:
+        scopes = conn.execute(
+            text(
+                "SELECT scope_kind, scope_code FROM warning_rule WHERE commodity_code = 'graphite' AND created_by = :u"
+            ),
+            {"u": EDITOR[0]},
+        ).all()
+        copper = conn.execute(text("SELECT id FROM warning_rule WHERE commodity_code = 'copper' LIMIT 1")).scalar_one()
+    assert sorted(scopes) == [("country", "CN"), ("world", "")]
+    client.post(f"/supply/graphite/rules/{copper}/withdraw", data={"csrf_token": token})
+    assert "No rule version in force has that id" in client.get("/supply/graphite?lang=en").get_data(as_text=True)
     client.post(f"/supply/graphite/rules/{rule.id}/withdraw", data={"csrf_token": token})
     assert f'data-rule="{rule.id}" class="gp-past"' in client.get("/supply/graphite?lang=en").get_data(as_text=True)

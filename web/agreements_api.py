@@ -10,7 +10,6 @@ from flask import Blueprint, Response, request
 
 from geoplatform.errors import InvalidParameter
 from geoplatform.supply import agreements
-from geoplatform.supply.warnings import evaluate_all
 from layers.query import one_commodity, parse_codes
 from web import context
 from web.access import require_role
@@ -120,13 +119,9 @@ def save(code: str) -> Response:
         source=_required(data, "source"),
         expected_version=version_field(data, required=False),
     )
-    outcome = agreements.save_agreement(context.engine(), agreement, actor())
-    if outcome != "unchanged":
-        # The agreements count in the offtake concentration indicators: judge them again now.
-        evaluate_all(context.engine(), "api", actor())
-    saved = agreements.agreement(context.engine(), code)
+    saved = agreements.save_agreement(context.engine(), agreement, actor())
     response = json_response(
-        {"code": code, "outcome": outcome, "version": saved["version"]}, 201 if outcome == "created" else 200
+        {"code": code, "outcome": saved.outcome, "version": saved.version}, 201 if saved.outcome == "created" else 200
     )
-    response.headers["ETag"] = f'"{saved["version"]}"'
+    response.headers["ETag"] = f'"{saved.version}"'
     return response

@@ -118,6 +118,7 @@ def new_rule(commodity: str) -> Response:
             since = dt.date.fromisoformat(request.form.get("effective_from", ""))
         except ValueError:
             raise InvalidParameter("effective_from must be a date (YYYY-MM-DD).") from None
+        scope_kind = request.form.get("scope_kind") or None
         rule = RuleInput(
             indicator=request.form.get("indicator", ""),
             commodity_code=code,
@@ -126,9 +127,10 @@ def new_rule(commodity: str) -> Response:
             yellow=_number("yellow"),
             red=_number("red"),
             effective_from=since,
-            scope_kind=request.form.get("scope_kind") or None,
-            scope_code=(request.form.get("scope_code") or "").strip() or None,
-            note=(request.form.get("note") or "").strip()[:500] or None,
+            scope_kind=scope_kind,
+            # World series have the scope code '': the form leaves it empty, the rule needs it so.
+            scope_code="" if scope_kind == "world" else (request.form.get("scope_code") or "").strip() or None,
+            note=(request.form.get("note") or "").strip() or None,
         )
         add_rule(context.engine(), rule, actor())
         evaluate_all(context.engine(), "api", actor())
@@ -143,7 +145,7 @@ def new_rule(commodity: str) -> Response:
 def withdraw(commodity: str, rule_id: int) -> Response:
     code = commodity_parameter(commodity)
     try:
-        withdraw_rule(context.engine(), rule_id, actor())
+        withdraw_rule(context.engine(), rule_id, actor(), commodity_code=code)
         evaluate_all(context.engine(), "api", actor())
         flash(_("Saved."), "ok")
     except GeoplatformError as error:

@@ -26,6 +26,7 @@ from geoplatform.models import (
     milestone_kind,
     replan_reason,
 )
+from geoplatform.numbers import sensible
 
 milestones_t = ProjectMilestone.__table__
 reports_t = ProgressReport.__table__
@@ -34,8 +35,6 @@ events_t = ScheduleEvent.__table__
 
 MAX_TEXT = 2000
 MAX_PROBLEMS = 20
-MAX_EXPONENT = 15
-"""Amounts below 10¹⁶ (10⁴ CNY): larger ones are typing errors and overflow PostgreSQL's numeric."""
 
 
 def _text(name: str, value: str | None, *, required: bool = False) -> str | None:
@@ -270,8 +269,8 @@ def parse_amount(name: str, raw: Any, *, maximum: Decimal | None = None) -> Deci
         raise InvalidParameter(f"Field '{name}' must be a number.") from None
     if not value.is_finite() or value < 0:
         raise InvalidParameter(f"Field '{name}' must be a number of zero or more.")
-    if value.adjusted() > MAX_EXPONENT:
-        raise InvalidParameter(f"Field '{name}' is too large (at most 15 digits before the decimal point).")
+    if not sensible(value):
+        raise InvalidParameter(f"Field '{name}' is too large or too precise (below 10¹⁶, at most 30 digits).")
     if maximum is not None and value > maximum:
         raise InvalidParameter(f"Field '{name}' may not exceed {maximum}.")
     return value

@@ -30,6 +30,7 @@ from geoplatform.models import (
     pricing_basis,
     unit,
 )
+from geoplatform.numbers import sensible
 
 agreements_t = OfftakeAgreement.__table__
 companies_t = Company.__table__
@@ -38,8 +39,6 @@ projects_t = Project.__table__
 ANNUAL_QUANTITIES = ("mass", "capacity")
 """A yearly quantity is given as a mass (read as per year: 20 万吨) or as a rate (20 万吨/年)."""
 MAX_TEXT = 2000
-MAX_EXPONENT = 15
-"""Quantities below 10¹⁶: larger ones are typing errors (and overflow PostgreSQL's numeric)."""
 FIELDS = (
     "buyer",
     "seller",
@@ -54,6 +53,13 @@ FIELDS = (
     "pricing_note",
     "source",
 )
+
+
+@dataclass(frozen=True)
+class Saved:
+    outcome: str
+    """'created', 'updated' or 'unchanged'."""
+    version: int
 
 
 @dataclass(frozen=True)
@@ -95,15 +101,19 @@ def _check(agreement: AgreementInput) -> None:
     if agreement.seller is not None and agreement.seller == agreement.buyer:
         raise InvalidParameter("The buyer and the seller are the same company.")
     quantity = agreement.annual_quantity
-    if not quantity.is_finite() or quantity <= 0 or quantity.adjusted() > MAX_EXPONENT:
-        raise InvalidParameter("Field 'annual_quantity' must be a number greater than zero (and below 10¹⁶).")
+    if not quantity.is_finite() or quantity <= 0 or not sensible(quantity):
+        raise InvalidParameter(
+            "Field 'annual_quantity' must be a number greater than zero, below 10¹⁶, with at most 30 digits."
+        )
     if agreement.end_on is not None and agreement.end_on < agreement.start_on:
         raise InvalidParameter("Field 'end_on' is before 'start_on'.")
 
 
-def save_agreement(engine: Engine, agreement: AgreementInput, actor: str) -> str:
-    """Create the agreement, or replace the one with its code (naming the version read, else 409);
-    'created', 'updated' or 'unchanged'."""
+def save_agreement(engine: Engine, agreement: AgreementInput, actor: str, *, evaluate: bool = True) -> Saved:
+    """Create the agreement, or replace the one with its code (naming the version read, else 409).
+
+    With ``evaluate`` a change re-evaluates the warnings in the same transaction: the agreement and the
+    offtake indicators it moves commit together (the demo saves all, then evaluates once)."""
     _check(agreement)
     source = _text("source", agreement.source, required=True)
     with engine.begin() as conn:
@@ -167,7 +177,8 @@ def save_agreement(engine: Engine, agreement: AgreementInput, actor: str) -> str
             if inserted is None:
                 raise Conflict("Someone created an agreement with that code meanwhile; read it and try again.")
             _trace(conn, agreement.code, actor, {}, after)
-            return "created"
+            _evaluate(conn, evaluate, actor)
+            return Saved("created", 1)
         if agreement.expected_version != current["version"]:
             raise Conflict(
                 f"The agreement exists (version {current['version']}): name the version you read to replace it "
@@ -176,14 +187,23 @@ def save_agreement(engine: Engine, agreement: AgreementInput, actor: str) -> str
         before = _stored(conn, agreement.code)
         changed = {k for k in FIELDS if before.get(k) != after.get(k)}
         if not changed:
-            return "unchanged"
-        conn.execute(
+            return Saved("unchanged", current["version"])
+        version = conn.execute(
             update(agreements_t)
             .where(agreements_t.c.id == current["id"])
             .values(**values, version=agreements_t.c.version + 1, updated_at=func.now())
-        )
+            .returning(agreements_t.c.version)
+        ).scalar_one()
         _trace(conn, agreement.code, actor, {k: before[k] for k in changed}, {k: after[k] for k in changed})
-        return "updated"
+        _evaluate(conn, evaluate, actor)
+        return Saved("updated", version)
+
+
+def _evaluate(conn: Any, wanted: bool, actor: str) -> None:
+    if wanted:
+        from geoplatform.supply.warnings import evaluate_in
+
+        evaluate_in(conn, "api", actor)
 
 
 def plain(number: Decimal) -> str:

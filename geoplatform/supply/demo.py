@@ -184,7 +184,7 @@ def load_demo_agreements(engine: Engine) -> int:
             source=row["source"],
             expected_version=version,
         )
-        written += save_agreement(engine, agreement, DEMO_USER) != "unchanged"
+        written += save_agreement(engine, agreement, DEMO_USER, evaluate=False).outcome != "unchanged"
     return written
 
 

@@ -42,6 +42,7 @@ LEVELS = ("normal", "blue", "yellow", "red")
 SEVERITY = {level: rank for rank, level in enumerate(LEVELS)}
 DIRECTIONS = ("rising", "falling")
 SCOPE_KINDS = ("world", "country", "province", "company", "project")
+MAX_SCOPE_CODE = 40
 
 RULES_IN_FORCE = """
     SELECT r.*,
@@ -224,10 +225,15 @@ def evaluate(conn: Connection, trigger: str, username: str) -> Evaluation:
     return Evaluation(evaluation, values, levels, seconds, result)
 
 
+def evaluate_in(conn: Connection, trigger: str, username: str) -> Evaluation:
+    """Evaluate inside the caller's transaction, one evaluation at a time (a transaction-scoped lock)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('geoplatform.warning_evaluation'))"))
+    return evaluate(conn, trigger, username)
+
+
 def evaluate_all(engine: Engine, trigger: str, username: str) -> Evaluation:
     with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('geoplatform.warning_evaluation'))"))
-        return evaluate(conn, trigger, username)
+        return evaluate_in(conn, trigger, username)
 
 
 # -- rules ---------------------------------------------------------------------------------------
@@ -267,6 +273,16 @@ def check_rule(rule: RuleInput) -> None:
         raise InvalidParameter("A scoped rule needs both scope_kind and scope_code (world: scope_code '').")
     if rule.scope_kind is not None and rule.scope_kind not in SCOPE_KINDS:
         raise InvalidParameter("scope_kind is one of " + ", ".join(SCOPE_KINDS) + ".")
+    if rule.scope_kind == "world" and rule.scope_code != "":
+        raise InvalidParameter("A world rule has the scope_code '' (world series have no code).")
+    if rule.scope_code is not None and len(rule.scope_code) > MAX_SCOPE_CODE:
+        raise InvalidParameter(f"scope_code has at most {MAX_SCOPE_CODE} characters.")
+    for name in ("indicator", "commodity_code", "scope_code", "note"):
+        value = getattr(rule, name)
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidParameter(f"{name} may not contain a NUL character.")
+    if rule.note is not None and len(rule.note) > 500:
+        raise InvalidParameter("note has at most 500 characters.")
 
 
 def add_rule(engine: Engine, rule: RuleInput, username: str) -> int:
@@ -296,11 +312,13 @@ def add_rule(engine: Engine, rule: RuleInput, username: str) -> int:
         ).scalar_one()
 
 
-def withdraw_rule(engine: Engine, rule_id: int, username: str) -> None:
+def withdraw_rule(engine: Engine, rule_id: int, username: str, commodity_code: str | None = None) -> None:
+    """Withdraw a rule version in force (only of ``commodity_code`` when given: a page withdraws its own)."""
     with engine.begin() as conn:
         done = conn.execute(
             update(WarningRule)
             .where(WarningRule.id == rule_id, WarningRule.withdrawn_at.is_(None))
+            .where(True if commodity_code is None else WarningRule.commodity_code == commodity_code)
             .values(withdrawn_at=text("now()"), withdrawn_by=username)
         ).rowcount
         if not done:
