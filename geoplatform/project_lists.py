@@ -152,9 +152,7 @@ def project_list(engine: Engine, where: Area, today: dt.date | None = None) -> l
     for number, project in enumerate(projects, start=1):
         own = by_project_items.get(project["code"], [])
         worst = max(own, key=lambda i: i["severity"], default=None)
-        open_items = [i for i in own if i["status"] not in workflow.GRANTED and i["status"] not in workflow.INACTIVE]
-        dated = [i for i in open_items if i["effective_target_on"] is not None]
-        next_gate = min(dated, key=lambda i: i["effective_target_on"]) if dated else None
+        _open, next_gate = approvals.still_open(own)
         marks = by_project_milestones.get(project["code"], {})
         row = {
             "no": number,

@@ -15,6 +15,7 @@ from web import context
 from web.access import require_role
 from web.floor import check_code
 from web.json_io import actor, body, date_field, json_response, pick, text_field, version_field
+from web.request_checks import check_parameters
 from web.supply_view import csv_response
 
 bp = Blueprint("agreements_api", __name__, url_prefix="/api/v1/agreements")
@@ -42,14 +43,12 @@ AGREEMENT_FIELDS = (
     "source",
     "version",
 )
-PARAMETERS = frozenset({"commodity", "project", "company", "format", "lang"})
+PARAMETERS = frozenset({"commodity", "project", "company", "format"})
 
 
 @bp.get("")
 def agreement_list() -> Response:
-    unknown = set(request.args) - PARAMETERS
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(PARAMETERS)) + ".")
+    check_parameters(PARAMETERS)
     commodity = parse_codes(request.args.get("commodity"), "commodity", one_commodity(context.vocabulary()))
     rows = agreements.agreement_rows(
         context.engine(),

@@ -11,13 +11,12 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoplatform.approvals import service, statistics
 from geoplatform.catalogue_stats import catalogue_statistics
-from geoplatform.errors import GeoplatformError, InvalidParameter
+from geoplatform.errors import InvalidParameter
 from web import context
 from web.access import require_role
 from web.board import BOARD_PARAMETERS, PROJECT_PARAMETERS, board_rows
@@ -25,6 +24,7 @@ from web.floor import check_code
 from web.i18n import code_label, label
 from web.json_io import actor
 from web.messages import GROUPS
+from web.request_checks import apply_form
 from web.timeline import TIMETABLE_COLOURS
 
 bp = Blueprint("approvals_pages", __name__)
@@ -145,18 +145,9 @@ def _form_int(name: str) -> int:
     return int(raw)
 
 
-def _back(code: str) -> Response:
-    return redirect(url_for("pages.project_page", code=code) + "#approvals")
-
-
 def _apply(code: str, action: Any) -> Response:
     """Run a service call for a form; show the outcome on the project page either way."""
-    try:
-        action()
-        flash(_("Saved."), "ok")
-    except GeoplatformError as error:
-        flash(error.description, "error")
-    return _back(code)
+    return apply_form(action, url_for("pages.project_page", code=code) + "#approvals")
 
 
 @bp.post("/projects/<code>/approvals/<kind>")

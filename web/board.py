@@ -14,6 +14,7 @@ from geoplatform.errors import InvalidParameter
 from geoplatform.project_filter import ProjectFilter
 from layers.query import one_commodity, parse_codes, parse_countries, parse_region, region_range
 from web import context
+from web.request_checks import check_parameters
 
 ITEM_FIELDS = (
     "kind",
@@ -85,12 +86,6 @@ def project_filter() -> ProjectFilter:
         green_channel=flag("green_channel"),
         commodity=parse_codes(request.args.get("commodity"), "commodity", one_commodity(words)),
     )
-
-
-def check_parameters(accepted: frozenset[str]) -> None:
-    unknown = set(request.args) - accepted - {"lang"}
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(accepted)) + ".")
 
 
 def board_rows() -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from web import context
 from web.i18n import code_label, record_name
 from web.json_io import json_response, pick
 from web.messages import GROUPS
+from web.request_checks import check_parameters
 
 bp = Blueprint("lists_pages", __name__)
 
@@ -186,9 +187,7 @@ def _csv(area: project_lists.Area, headers: list[tuple[str, str]], body: list[li
 
 
 def _check(allowed: frozenset[str]) -> str | None:
-    unknown = set(request.args) - allowed - {"lang"}
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(allowed | {"lang"})) + ".")
+    check_parameters(allowed)
     wanted = request.args.get("format")
     if wanted not in (None, "", "html", "json", "csv", "xlsx"):
         raise InvalidParameter("Parameter 'format' must be csv or xlsx (or left out).")

@@ -17,6 +17,7 @@ from web import context
 from web.access import require_role
 from web.floor import check_code
 from web.json_io import actor, body, date_field, json_response, pick, text_field, version_field
+from web.request_checks import check_parameters
 from web.schedule_board import MILESTONE_FIELDS, SCHEDULE_FIELDS, schedule_csv, schedule_rows
 from web.supply_view import csv_response
 
@@ -59,9 +60,7 @@ TABLES = {"milestones": MILESTONE_FIELDS, "reports": REPORT_FIELDS, "problems": 
 @bp.get("/projects/<code>/schedule")
 def project_schedule(code: str) -> Response:
     """A project's schedule as JSON; ``format=csv&table=milestones|reports|problems|events`` one table as CSV."""
-    unknown = set(request.args) - {"format", "table", "lang"}
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: format, table.")
+    check_parameters({"format", "table"})
     data = board.project_schedule(context.engine(), check_code(code))
     if request.args.get("format") == "csv":
         table = request.args.get("table", "milestones")

@@ -10,7 +10,8 @@ from geoplatform.errors import InvalidParameter
 from geoplatform.scheduling import board
 from layers.query import parse_codes
 from web import context
-from web.board import PROJECT_PARAMETERS, check_parameters, flag, project_filter
+from web.board import PROJECT_PARAMETERS, flag, project_filter
+from web.request_checks import check_parameters
 from web.supply_view import csv_response
 
 MILESTONE_FIELDS = (

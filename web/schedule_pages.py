@@ -9,18 +9,18 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geoplatform.approvals import service as approvals
-from geoplatform.errors import GeoplatformError, InvalidParameter
+from geoplatform.errors import InvalidParameter
 from geoplatform.scheduling import board, service
 from web import context
 from web.access import require_role
 from web.board import PROJECT_PARAMETERS
 from web.floor import check_code
 from web.json_io import actor
+from web.request_checks import apply_form
 from web.schedule_board import SCHEDULE_COLOURS, SCHEDULE_PARAMETERS, schedule_rows
 
 bp = Blueprint("schedule_pages", __name__)
@@ -58,12 +58,7 @@ def _version() -> int | None:
 
 
 def _apply(code: str, action: Callable[[], object]) -> Response:
-    try:
-        action()
-        flash(_("Saved."), "ok")
-    except GeoplatformError as error:
-        flash(error.description, "error")
-    return redirect(url_for("pages.project_page", code=code) + "#schedule")
+    return apply_form(action, url_for("pages.project_page", code=code) + "#schedule")
 
 
 @bp.post("/projects/<code>/milestones")

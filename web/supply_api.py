@@ -16,8 +16,8 @@ from geoplatform.supply import queries
 from geoplatform.supply.warnings import RuleInput, add_rule, evaluate_all, rules, withdraw_rule
 from web import context
 from web.access import current_account, require_role
+from web.request_checks import check_parameters
 from web.supply_view import (
-    check_parameters,
     commodity_parameter,
     csv_response,
     csv_wanted,

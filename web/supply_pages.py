@@ -10,20 +10,19 @@ import datetime as dt
 import math
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from geoplatform.errors import GeoplatformError, InvalidParameter
+from geoplatform.errors import InvalidParameter
 from geoplatform.supply import queries
 from geoplatform.supply.warnings import RuleInput, add_rule, evaluate_all, rules, withdraw_rule
 from web import context
 from web.access import require_role
 from web.i18n import code_label
 from web.json_io import actor
+from web.request_checks import apply_form, check_parameters
 from web.supply_view import (
     LEVEL_COLOURS,
-    check_parameters,
     commodity_parameter,
     formatted,
     level_parameter,
@@ -92,8 +91,8 @@ def commodity_page(commodity: str) -> str:
     )
 
 
-def _back(commodity: str) -> Response:
-    return redirect(url_for("supply_pages.commodity_page", commodity=commodity) + "#rules")
+def _back(commodity: str) -> str:
+    return url_for("supply_pages.commodity_page", commodity=commodity) + "#rules"
 
 
 def _number(name: str) -> float:
@@ -113,7 +112,8 @@ def new_rule(commodity: str) -> Response:
     """The page form for a new rule version: the same service call as ``POST /api/v1/supply/rules``, then
     an evaluation, and the outcome as a message on the commodity page."""
     code = commodity_parameter(commodity)
-    try:
+
+    def action() -> None:
         try:
             since = dt.date.fromisoformat(request.form.get("effective_from", ""))
         except ValueError:
@@ -134,20 +134,17 @@ def new_rule(commodity: str) -> Response:
         )
         add_rule(context.engine(), rule, actor())
         evaluate_all(context.engine(), "api", actor())
-        flash(_("Saved."), "ok")
-    except GeoplatformError as error:
-        flash(error.description, "error")
-    return _back(code)
+
+    return apply_form(action, _back(code))
 
 
 @bp.post("/supply/<commodity>/rules/<int:rule_id>/withdraw")
 @require_role("editor")
 def withdraw(commodity: str, rule_id: int) -> Response:
     code = commodity_parameter(commodity)
-    try:
+
+    def action() -> None:
         withdraw_rule(context.engine(), rule_id, actor(), commodity_code=code)
         evaluate_all(context.engine(), "api", actor())
-        flash(_("Saved."), "ok")
-    except GeoplatformError as error:
-        flash(error.description, "error")
-    return _back(code)
+
+    return apply_form(action, _back(code))

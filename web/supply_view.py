@@ -23,12 +23,6 @@ LEVEL_COLOURS = {"red": "#c62828", "yellow": "#f9a825", "blue": "#1565c0", "norm
 """Red, yellow and blue as the warning mechanism names them; green for normal, grey for no rule."""
 
 
-def check_parameters(allowed: Iterable[str]) -> None:
-    unknown = set(request.args) - set(allowed) - {"lang"}
-    if unknown:
-        raise InvalidParameter("Unknown query parameter; accepted: " + ", ".join(sorted(allowed)) + ".")
-
-
 def commodity_parameter(code: str) -> str:
     if not COMMODITY_RE.fullmatch(code):
         raise InvalidParameter("A commodity code is lower-case letters, digits and '_' (e.g. lithium, rare_earths).")

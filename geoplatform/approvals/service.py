@@ -495,9 +495,8 @@ def project_approvals(engine: Engine, project_code: str, today: dt.date | None =
             ).mappings()
         ]
         pauses = _pauses(conn, [project.id])[project.id]
-    open_items = [i for i in items if i["status"] not in workflow.GRANTED and i["status"] not in workflow.INACTIVE]
-    dated = [i for i in open_items if i["effective_target_on"] is not None]
-    next_gate = min(dated, key=lambda i: i["effective_target_on"]) if dated else (open_items[0] if open_items else None)
+    open_items, next_due = still_open(items)
+    next_gate = next_due or (open_items[0] if open_items else None)
     worst = max((i["severity"] for i in items), default=0)
     return {
         "project": project_code,
@@ -510,6 +509,13 @@ def project_approvals(engine: Engine, project_code: str, today: dt.date | None =
         "items": items,
         "events": events,
     }
+
+
+def still_open(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A project's items not granted and not inactive, and the one of them due first (None: none is dated)."""
+    open_items = [i for i in items if i["status"] not in workflow.GRANTED and i["status"] not in workflow.INACTIVE]
+    dated = [i for i in open_items if i["effective_target_on"] is not None]
+    return open_items, min(dated, key=lambda i: i["effective_target_on"]) if dated else None
 
 
 def authorities(engine: Engine) -> list[str]:
